@@ -1,0 +1,57 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Tributary.Data;
+
+public static class DataServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="TributaryDbContext"/> on the configured provider. Callers resolve the base
+    /// type; only migrations care which subclass is behind it.
+    /// </summary>
+    public static IServiceCollection AddTributaryData(this IServiceCollection services, DatabaseProvider provider, string connectionString)
+    {
+        switch (provider)
+        {
+            case DatabaseProvider.Sqlite:
+                services.AddDbContext<SqliteTributaryDbContext>(o => o
+                    .UseSqlite(connectionString)
+                    .AddInterceptors(SqlitePragmas.Instance));
+                services.AddScoped<TributaryDbContext>(sp => sp.GetRequiredService<SqliteTributaryDbContext>());
+                break;
+            case DatabaseProvider.Postgres:
+                services.AddDbContext<PostgresTributaryDbContext>(o => o.UseNpgsql(connectionString));
+                services.AddScoped<TributaryDbContext>(sp => sp.GetRequiredService<PostgresTributaryDbContext>());
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(provider), provider, "Database:Provider must be 'Sqlite' or 'Postgres'.");
+        }
+        return services;
+    }
+
+    /// <summary>
+    /// WAL lets readers proceed while a sync writes; NORMAL is durable across process crashes in WAL
+    /// mode; the busy timeout makes concurrent writers queue instead of failing.
+    /// </summary>
+    private sealed class SqlitePragmas : DbConnectionInterceptor
+    {
+        public static readonly SqlitePragmas Instance = new();
+        private const string Pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;";
+
+        public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = Pragmas;
+            command.ExecuteNonQuery();
+        }
+
+        public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = Pragmas;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,66 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Tributary.Data.Entities;
+using Tributary.Data.Tenancy;
+
+namespace Tributary.Data;
+
+/// <summary>
+/// The one model of Tributary's store. Each database provider has a thin subclass that carries its
+/// own migrations (see docs/decisions/0002-migrations-per-provider.md).
+/// </summary>
+public abstract class TributaryDbContext(DbContextOptions options, ITenantScope tenant) : DbContext(options)
+{
+    // Read by the query filters below; EF re-evaluates them per query, so one context per request
+    // sees exactly its own tenant.
+    internal Guid? CurrentOrganizationId => tenant.OrganizationId;
+    internal bool CurrentIsTest => tenant.Environment == ApiEnvironment.Test;
+    internal Guid? CurrentLinkedAccountId => tenant.LinkedAccountId;
+
+    public DbSet<Organization> Organizations => Set<Organization>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<LinkedAccount> LinkedAccounts => Set<LinkedAccount>();
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(configurationBuilder);
+        // Every timestamp is UTC; the converter restores DateTimeKind.Utc on read so values compare
+        // and serialize the same on SQLite (TEXT) and PostgreSQL (timestamptz).
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+        configurationBuilder.Properties<ApiEnvironment>().HaveConversion<string>().HaveMaxLength(16);
+        configurationBuilder.Properties<LinkedAccountStatus>().HaveConversion<string>().HaveMaxLength(16);
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(modelBuilder);
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(TributaryDbContext).Assembly);
+        UseSnakeCaseColumns(modelBuilder);
+
+        // Tenant isolation, in one place. Code that must see across tenants (API key lookup, the
+        // operator CLI) says so with IgnoreQueryFilters().
+        modelBuilder.Entity<Organization>().HasQueryFilter(o => o.Id == CurrentOrganizationId);
+        modelBuilder.Entity<ApiKey>().HasQueryFilter(k => k.OrganizationId == CurrentOrganizationId);
+        modelBuilder.Entity<AuditEvent>().HasQueryFilter(e => e.OrganizationId == CurrentOrganizationId);
+        modelBuilder.Entity<LinkedAccount>().HasQueryFilter(a =>
+            a.OrganizationId == CurrentOrganizationId && (!CurrentIsTest || a.Environment == ApiEnvironment.Test));
+    }
+
+    // snake_case columns read naturally in psql and sqlite3 and need no quoting on PostgreSQL.
+    private static void UseSnakeCaseColumns(ModelBuilder modelBuilder)
+    {
+        foreach (var entity in modelBuilder.Model.GetEntityTypes())
+        {
+            foreach (var property in entity.GetProperties())
+            {
+                property.SetColumnName(JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name));
+            }
+        }
+    }
+
+    private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
+        v => v.Kind == DateTimeKind.Utc ? v : DateTime.SpecifyKind(v.ToUniversalTime(), DateTimeKind.Utc),
+        v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
+}

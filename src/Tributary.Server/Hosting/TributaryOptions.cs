@@ -1,0 +1,30 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Tributary.Server.Hosting;
+
+/// <summary>The <c>Tributary</c> configuration section (appsettings.json or TRIBUTARY__* variables).</summary>
+internal sealed class TributaryOptions
+{
+    public const string SectionName = "Tributary";
+
+    /// <summary>Where the embedded database and the generated master key live.</summary>
+    [Required]
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>
+    /// Base64 of 32 random bytes (<c>openssl rand -base64 32</c>). Optional on SQLite, where a key
+    /// file is created in the data directory; required on PostgreSQL so every replica shares it.
+    /// </summary>
+    public string? MasterKey { get; set; }
+
+    /// <summary>Requests per minute per linked account, unless the organization sets its own.</summary>
+    [Range(1, 1_000_000)]
+    public int RateLimitPerMinute { get; set; } = 600;
+
+    /// <summary>Largest JSON request body accepted, in bytes.</summary>
+    [Range(1024, 1L << 30)]
+    public long MaxRequestBodyBytes { get; set; } = 1 << 20;
+
+    /// <summary>Apply pending migrations at start (the default); turn off to migrate with the CLI verb.</summary>
+    public bool MigrateOnStart { get; set; } = true;
+}
