@@ -22,6 +22,11 @@ public abstract class TributaryDbContext(DbContextOptions options, ITenantScope 
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<LinkedAccount> LinkedAccounts => Set<LinkedAccount>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<VaultKey> VaultKeys => Set<VaultKey>();
+    public DbSet<Credential> Credentials => Set<Credential>();
+    public DbSet<OAuthApp> OAuthApps => Set<OAuthApp>();
+    public DbSet<LinkSession> LinkSessions => Set<LinkSession>();
+    public DbSet<Issue> Issues => Set<Issue>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -31,6 +36,8 @@ public abstract class TributaryDbContext(DbContextOptions options, ITenantScope 
         configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
         configurationBuilder.Properties<ApiEnvironment>().HaveConversion<string>().HaveMaxLength(16);
         configurationBuilder.Properties<LinkedAccountStatus>().HaveConversion<string>().HaveMaxLength(16);
+        configurationBuilder.Properties<LinkSessionStatus>().HaveConversion<string>().HaveMaxLength(16);
+        configurationBuilder.Properties<IssueStatus>().HaveConversion<string>().HaveMaxLength(16);
     }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -46,6 +53,12 @@ public abstract class TributaryDbContext(DbContextOptions options, ITenantScope 
         modelBuilder.Entity<AuditEvent>().HasQueryFilter(e => e.OrganizationId == CurrentOrganizationId);
         modelBuilder.Entity<LinkedAccount>().HasQueryFilter(a =>
             a.OrganizationId == CurrentOrganizationId && (!CurrentIsTest || a.Environment == ApiEnvironment.Test));
+        modelBuilder.Entity<Issue>().HasQueryFilter(i =>
+            i.OrganizationId == CurrentOrganizationId && (!CurrentIsTest || i.Environment == ApiEnvironment.Test));
+        modelBuilder.Entity<Credential>().HasQueryFilter(c => c.OrganizationId == CurrentOrganizationId);
+        modelBuilder.Entity<OAuthApp>().HasQueryFilter(a => a.OrganizationId == CurrentOrganizationId);
+        // Link pages authenticate by the link token itself and look sessions up with IgnoreQueryFilters().
+        modelBuilder.Entity<LinkSession>().HasQueryFilter(l => l.OrganizationId == CurrentOrganizationId);
     }
 
     // snake_case columns read naturally in psql and sqlite3 and need no quoting on PostgreSQL.

@@ -20,6 +20,9 @@ public sealed class LinkedAccount
     /// <summary>SHA-256 of the account token; the token itself is shown once and never stored.</summary>
     public byte[]? AccountTokenHash { get; set; }
 
+    /// <summary>Merge's common-model scopes of this account (JSON), or null for the defaults.</summary>
+    public string? CommonModelScopesJson { get; set; }
+
     public DateTime CreatedAt { get; set; }
     public DateTime ModifiedAt { get; set; }
     public DateTime? CompletedAt { get; set; }

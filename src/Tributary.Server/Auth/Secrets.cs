@@ -14,6 +14,8 @@ internal static class Secrets
     public const string ProductionKeyPrefix = "trb_live_";
     public const string TestKeyPrefix = "trb_test_";
     public const string AccountTokenPrefix = "trb_acct_";
+    public const string LinkTokenPrefix = "trb_link_";
+    public const string PublicTokenPrefix = "trb_pub_";
 
     public static string Create(string prefix) =>
         prefix + WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));

@@ -25,6 +25,13 @@ internal sealed class TributaryOptions
     [Range(1024, 1L << 30)]
     public long MaxRequestBodyBytes { get; set; } = 1 << 20;
 
+    /// <summary>
+    /// The origin end users and providers reach this server at (e.g. https://tributary.example.com),
+    /// used in magic links and OAuth redirect URIs. Defaults to the origin of the request.
+    /// </summary>
+    [Url]
+    public string? PublicUrl { get; set; }
+
     /// <summary>Apply pending migrations at start (the default); turn off to migrate with the CLI verb.</summary>
     public bool MigrateOnStart { get; set; } = true;
 }

@@ -6,6 +6,8 @@ using Tributary.Data;
 using Tributary.Server.Auth;
 using Tributary.Server.Errors;
 using Tributary.Server.LinkedAccounts;
+using Tributary.Server.Linking;
+using Tributary.Server.OAuthApps;
 using Tributary.Server.Organization;
 
 namespace Tributary.Server.Hosting;
@@ -70,6 +72,12 @@ internal static class TributaryServer
         category.MapKeys();
         category.MapAuditTrail();
         category.MapLinkedAccounts();
+        category.MapLinkToken();
+        category.MapAccountToken();
+        category.MapDeleteAccount();
+        category.MapIssues();
+        app.MapLegacyLinkToken();
+        app.MapOAuthApps();
         return app;
     }
 

@@ -5,7 +5,10 @@ using Tributary.Data.Tenancy;
 using Tributary.Integrations.Catalog;
 using Tributary.Server.Auth;
 using Tributary.Server.Conventions;
+using Tributary.Server.Linking;
+using Tributary.Server.OAuthApps;
 using Tributary.Server.Organization;
+using Tributary.Server.Vault;
 
 namespace Tributary.Server.Hosting;
 
@@ -36,6 +39,9 @@ internal static class TributaryServices
         services.AddSingleton<AuditTrail>();
         services.AddSingleton<ApiKeys>();
         services.AddSingleton<AccountRateLimiter>();
+        services.AddSingleton<CredentialVault>();
+        services.AddScoped<LinkFlow>();
+        services.AddSingleton<OAuthAppStore>();
         return builder;
     }
 

@@ -12,6 +12,9 @@ internal static class AuditEventTypes
     public const string DeletedTestApiKey = "DELETED_TEST_API_KEY";
     public const string RegeneratedProductionApiKey = "REGENERATED_PRODUCTION_API_KEY";
     public const string ChangedOrganizationSettings = "CHANGED_ORGANIZATION_SETTINGS";
+    public const string GeneratedMagicLink = "GENERATED_MAGIC_LINK";
+    public const string DeletedLinkedAccount = "DELETED_LINKED_ACCOUNT";
+    public const string DeletedAllCommonModelsForLinkedAccount = "DELETED_ALL_COMMON_MODELS_FOR_LINKED_ACCOUNT";
 
     /// <summary>Every value of Merge's <c>EventTypeEnum</c>, the accepted <c>event_type</c> filters.</summary>
     public static readonly IReadOnlyList<string> All =

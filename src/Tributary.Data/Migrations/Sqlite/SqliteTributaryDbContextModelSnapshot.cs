@@ -126,6 +126,227 @@ namespace Tributary.Data.Migrations.Sqlite
                     b.ToTable("audit_events", (string)null);
                 });
 
+            modelBuilder.Entity("Tributary.Data.Entities.Credential", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime?>("AccessTokenExpiresAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("access_token_expires_at");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("LinkedAccountId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("linked_account_id");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<byte[]>("Secret")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("secret");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.Property<Guid>("VaultKeyId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("vault_key_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LinkedAccountId")
+                        .IsUnique();
+
+                    b.HasIndex("VaultKeyId");
+
+                    b.ToTable("credentials", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.Issue", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Environment")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("environment");
+
+                    b.Property<string>("ErrorDescription")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error_description");
+
+                    b.Property<string>("ErrorDetailsJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error_details_json");
+
+                    b.Property<DateTime>("FirstIncidentTime")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("first_incident_time");
+
+                    b.Property<bool>("IsMuted")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_muted");
+
+                    b.Property<DateTime>("LastIncidentTime")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_incident_time");
+
+                    b.Property<Guid>("LinkedAccountId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("linked_account_id");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LinkedAccountId", "Status");
+
+                    b.HasIndex("OrganizationId", "FirstIncidentTime", "Id");
+
+                    b.ToTable("issues", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.LinkSession", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Categories")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("categories");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("completed_at");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("EndUserEmailAddress")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("end_user_email_address");
+
+                    b.Property<string>("EndUserOrganizationName")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("end_user_organization_name");
+
+                    b.Property<string>("EndUserOriginId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("end_user_origin_id");
+
+                    b.Property<string>("Environment")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("environment");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("expires_at");
+
+                    b.Property<bool>("HideAdminMagicLink")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("hide_admin_magic_link");
+
+                    b.Property<string>("Integration")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("integration");
+
+                    b.Property<bool>("IsMagicLink")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_magic_link");
+
+                    b.Property<string>("Language")
+                        .IsRequired()
+                        .HasMaxLength(2)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("language");
+
+                    b.Property<byte[]>("LinkTokenHash")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB")
+                        .HasColumnName("link_token_hash");
+
+                    b.Property<Guid?>("LinkedAccountId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("linked_account_id");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<DateTime?>("PublicTokenExpiresAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("public_token_expires_at");
+
+                    b.Property<byte[]>("PublicTokenHash")
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB")
+                        .HasColumnName("public_token_hash");
+
+                    b.Property<string>("ScopesJson")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("scopes_json");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.HasIndex("LinkTokenHash")
+                        .IsUnique();
+
+                    b.HasIndex("OrganizationId");
+
+                    b.HasIndex("PublicTokenHash")
+                        .IsUnique();
+
+                    b.ToTable("link_sessions", (string)null);
+                });
+
             modelBuilder.Entity("Tributary.Data.Entities.LinkedAccount", b =>
                 {
                     b.Property<Guid>("Id")
@@ -143,6 +364,10 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT")
                         .HasColumnName("category");
+
+                    b.Property<string>("CommonModelScopesJson")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("common_model_scopes_json");
 
                     b.Property<DateTime?>("CompletedAt")
                         .HasColumnType("TEXT")
@@ -213,6 +438,61 @@ namespace Tributary.Data.Migrations.Sqlite
                     b.ToTable("linked_accounts", (string)null);
                 });
 
+            modelBuilder.Entity("Tributary.Data.Entities.OAuthApp", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ClientId")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("client_id");
+
+                    b.Property<byte[]>("ClientSecret")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("client_secret");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("IntegrationSlug")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("integration_slug");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("Scopes")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("scopes");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.Property<Guid>("VaultKeyId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("vault_key_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("VaultKeyId");
+
+                    b.HasIndex("OrganizationId", "IntegrationSlug")
+                        .IsUnique();
+
+                    b.ToTable("oauth_apps", (string)null);
+                });
+
             modelBuilder.Entity("Tributary.Data.Entities.Organization", b =>
                 {
                     b.Property<Guid>("Id")
@@ -239,6 +519,36 @@ namespace Tributary.Data.Migrations.Sqlite
                     b.ToTable("organizations", (string)null);
                 });
 
+            modelBuilder.Entity("Tributary.Data.Entities.VaultKey", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<bool>("IsPrimary")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_primary");
+
+                    b.Property<DateTime?>("RetiredAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("retired_at");
+
+                    b.Property<byte[]>("WrappedKey")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("BLOB")
+                        .HasColumnName("wrapped_key");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("vault_keys", (string)null);
+                });
+
             modelBuilder.Entity("Tributary.Data.Entities.ApiKey", b =>
                 {
                     b.HasOne("Tributary.Data.Entities.Organization", null)
@@ -257,7 +567,43 @@ namespace Tributary.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Tributary.Data.Entities.Credential", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.LinkedAccount", null)
+                        .WithMany()
+                        .HasForeignKey("LinkedAccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.Issue", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.LinkedAccount", null)
+                        .WithMany()
+                        .HasForeignKey("LinkedAccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.LinkSession", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Tributary.Data.Entities.LinkedAccount", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.OAuthApp", b =>
                 {
                     b.HasOne("Tributary.Data.Entities.Organization", null)
                         .WithMany()

@@ -1,0 +1,48 @@
+namespace Tributary.Data.Entities;
+
+/// <summary>
+/// One link token's life: created by the integrating backend, walked through by the end user in
+/// Link (or a magic link), ending in a public token that the backend swaps for the account token.
+/// </summary>
+public sealed class LinkSession
+{
+    public Guid Id { get; set; }
+    public Guid OrganizationId { get; set; }
+    public ApiEnvironment Environment { get; set; }
+    public required byte[] LinkTokenHash { get; set; }
+    public required string EndUserEmailAddress { get; set; }
+    public required string EndUserOrganizationName { get; set; }
+    public required string EndUserOriginId { get; set; }
+
+    /// <summary>Comma-separated Merge categories offered in the picker.</summary>
+    public required string Categories { get; set; }
+
+    /// <summary>A preselected integration slug: the picker is skipped.</summary>
+    public string? Integration { get; set; }
+
+    public bool IsMagicLink { get; set; }
+    public bool HideAdminMagicLink { get; set; }
+    public required string Language { get; set; }
+
+    /// <summary><c>category_common_model_scopes</c> as sent, applied to the account on success.</summary>
+    public string? ScopesJson { get; set; }
+
+    public LinkSessionStatus Status { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime ExpiresAt { get; set; }
+
+    /// <summary>The account this session relinks (same origin id) or created.</summary>
+    public Guid? LinkedAccountId { get; set; }
+
+    public byte[]? PublicTokenHash { get; set; }
+    public DateTime? PublicTokenExpiresAt { get; set; }
+    public DateTime? CompletedAt { get; set; }
+}
+
+public enum LinkSessionStatus
+{
+    Open = 0,
+    Completed = 1,
+    Exited = 2,
+    Exchanged = 3,
+}
