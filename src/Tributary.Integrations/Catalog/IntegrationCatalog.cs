@@ -3,7 +3,8 @@ using System.Text.Json;
 namespace Tributary.Integrations.Catalog;
 
 /// <summary>What Tributary knows about an integration without calling it: names, categories, colours.</summary>
-public sealed record IntegrationDefinition(string Slug, string Name, string AbbreviatedName, IReadOnlyList<string> Categories, string Color);
+/// <remarks><c>IsTestData</c>: accounts of this integration are always TEST accounts (the built-in Sandbox).</remarks>
+public sealed record IntegrationDefinition(string Slug, string Name, string AbbreviatedName, IReadOnlyList<string> Categories, string Color, bool IsTestData = false);
 
 /// <summary>The integrations Tributary offers, read from the embedded <c>integrations.json</c>.</summary>
 public sealed class IntegrationCatalog

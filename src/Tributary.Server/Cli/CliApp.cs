@@ -16,7 +16,7 @@ namespace Tributary.Server.Cli;
 /// </summary>
 internal static class CliApp
 {
-    private static readonly string[] Verbs = ["serve", "migrate", "orgs", "keys", "config", "--help", "-h", "-?", "--version"];
+    private static readonly string[] Verbs = ["serve", "migrate", "orgs", "keys", "config", "oauth-apps", "sandbox", "vault", "--help", "-h", "-?", "--version"];
 
     private static readonly JsonSerializerOptions Json = new(ApiJson.Options) { WriteIndented = true };
 
@@ -51,6 +51,9 @@ internal static class CliApp
 
         root.Subcommands.Add(OrganizationCommands(json));
         root.Subcommands.Add(KeyCommands(json));
+        root.Subcommands.Add(LinkingCommands.OAuthApps(json));
+        root.Subcommands.Add(LinkingCommands.Sandbox(json));
+        root.Subcommands.Add(LinkingCommands.Vault(json));
 
         var config = new Command("config", "Configuration.");
         var show = new Command("show", "Print the effective configuration (secrets masked) and check it.");
@@ -244,7 +247,7 @@ internal static class CliApp
         revoked_at = k.RevokedAt,
     };
 
-    private static async Task<OrganizationEntity> FindOrganizationAsync(TributaryDbContext db, Guid id, CancellationToken ct) =>
+    internal static async Task<OrganizationEntity> FindOrganizationAsync(TributaryDbContext db, Guid id, CancellationToken ct) =>
         await db.Organizations.IgnoreQueryFilters().SingleOrDefaultAsync(o => o.Id == id, ct)
             ?? throw new CliException($"No organization {id}: list them with `orgs list`.");
 
@@ -260,7 +263,7 @@ internal static class CliApp
             part.TrimStart().StartsWith("password", StringComparison.OrdinalIgnoreCase) ? part[..(part.IndexOf('=', StringComparison.Ordinal) + 1)] + "***" : part));
 
     /// <summary>Builds the services, validates configuration, migrates (unless told not to) and runs <paramref name="body"/>.</summary>
-    private static async Task<int> WithServices(
+    internal static async Task<int> WithServices(
         ParseResult result, Option<bool> json, Func<IServiceProvider, CliOutput, Task> body, CancellationToken ct, bool migrateFirst = true)
     {
         var output = new CliOutput(result.GetValue(json));

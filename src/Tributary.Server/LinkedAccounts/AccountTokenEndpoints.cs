@@ -43,7 +43,8 @@ internal static class AccountTokenEndpoints
     }
 
     internal static async Task<Ok<AccountTokenDto>> ExchangeAsync(
-        string public_token, HttpContext http, TributaryDbContext db, IntegrationCatalog catalog, TimeProvider time, CancellationToken ct)
+        string public_token, HttpContext http, TributaryDbContext db, IntegrationCatalog catalog, TimeProvider time, Linking.LinkFlow flow,
+        CancellationToken ct)
     {
         var hash = Secrets.Hash(public_token);
         var now = time.GetUtcNow().UtcDateTime;
@@ -64,12 +65,9 @@ internal static class AccountTokenEndpoints
         {
             throw ApiException.NotFound("Public token not found: it is unknown, expired (10 minutes) or was already exchanged.");
         }
-        var account = await db.LinkedAccounts.SingleAsync(a => a.Id == session.LinkedAccountId, ct);
-        var token = Secrets.Create(Secrets.AccountTokenPrefix);
-        account.AccountTokenHash = Secrets.Hash(token);
-        account.ModifiedAt = now;
-        await db.SaveChangesAsync(ct);
+        var token = await flow.MintAccountTokenAsync(session.LinkedAccountId.Value, ct);
         await transaction.CommitAsync(ct);
+        var account = await db.LinkedAccounts.AsNoTracking().SingleAsync(a => a.Id == session.LinkedAccountId, ct);
 
         var integration = catalog.Find(account.IntegrationSlug)
             ?? throw new InvalidOperationException($"Linked account {account.Id} names integration '{account.IntegrationSlug}', which is not in the catalog.");
@@ -77,13 +75,9 @@ internal static class AccountTokenEndpoints
     }
 
     internal static async Task<Ok<RegenerateAccountTokenDto>> RegenerateAsync(
-        TenantContext tenant, TributaryDbContext db, TimeProvider time, CancellationToken ct)
+        TenantContext tenant, Linking.LinkFlow flow, CancellationToken ct)
     {
-        var account = await db.LinkedAccounts.SingleAsync(a => a.Id == tenant.RequiredLinkedAccountId, ct);
-        var token = Secrets.Create(Secrets.AccountTokenPrefix);
-        account.AccountTokenHash = Secrets.Hash(token);
-        account.ModifiedAt = time.GetUtcNow().UtcDateTime;
-        await db.SaveChangesAsync(ct);
-        return TypedResults.Ok(new RegenerateAccountTokenDto(account.Id, token));
+        var token = await flow.MintAccountTokenAsync(tenant.RequiredLinkedAccountId, ct);
+        return TypedResults.Ok(new RegenerateAccountTokenDto(tenant.RequiredLinkedAccountId, token));
     }
 }

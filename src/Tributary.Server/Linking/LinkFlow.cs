@@ -67,7 +67,7 @@ internal sealed class LinkFlow(TributaryDbContext db, CredentialVault vault, Int
             {
                 Id = Guid.CreateVersion7(time.GetUtcNow()),
                 OrganizationId = session.OrganizationId,
-                Environment = session.Environment,
+                Environment = integration.IsTestData ? ApiEnvironment.Test : session.Environment,
                 Category = category,
                 IntegrationSlug = integration.Slug,
                 EndUserOriginId = session.EndUserOriginId,
@@ -125,6 +125,59 @@ internal sealed class LinkFlow(TributaryDbContext db, CredentialVault vault, Int
         session.PublicTokenExpiresAt = now + LinkedAccounts.AccountTokenEndpoints.PublicTokenLifetime;
         await db.SaveChangesAsync(ct);
         return publicToken;
+    }
+
+    /// <summary>
+    /// Mints the account's token, replacing any earlier one: tokens are stored only as hashes, so a
+    /// token can be handed out once, at the moment it is made.
+    /// </summary>
+    public async Task<string> MintAccountTokenAsync(Guid linkedAccountId, CancellationToken ct)
+    {
+        var account = await db.LinkedAccounts.IgnoreQueryFilters().SingleAsync(a => a.Id == linkedAccountId, ct);
+        var token = Secrets.Create(Secrets.AccountTokenPrefix);
+        account.AccountTokenHash = Secrets.Hash(token);
+        account.ModifiedAt = time.GetUtcNow().UtcDateTime;
+        await db.SaveChangesAsync(ct);
+        return token;
+    }
+
+    /// <summary>
+    /// Links an account without a browser (the operator's <c>sandbox link</c> verb): the same session
+    /// and completion as Link, then the account token at once.
+    /// </summary>
+    public async Task<(LinkedAccount Account, string AccountToken)> LinkDirectlyAsync(
+        Guid organizationId, IntegrationDefinition integration, string originId, string email, string organizationName,
+        JsonElement credential, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var category = integration.Categories[0];
+        var environment = integration.IsTestData ? ApiEnvironment.Test : ApiEnvironment.Production;
+        var existing = await db.LinkedAccounts.IgnoreQueryFilters()
+            .Where(a => a.OrganizationId == organizationId && a.EndUserOriginId == originId && a.Category == category && a.Environment == environment)
+            .Select(a => (Guid?)a.Id).FirstOrDefaultAsync(ct);
+        var session = new LinkSession
+        {
+            Id = Guid.CreateVersion7(now),
+            OrganizationId = organizationId,
+            Environment = environment,
+            LinkTokenHash = Secrets.Hash(Secrets.Create(Secrets.LinkTokenPrefix)),
+            EndUserEmailAddress = email,
+            EndUserOrganizationName = organizationName,
+            EndUserOriginId = originId,
+            Categories = category,
+            Integration = integration.Slug,
+            Language = "en",
+            Status = LinkSessionStatus.Open,
+            CreatedAt = now.UtcDateTime,
+            ExpiresAt = now.AddMinutes(30).UtcDateTime,
+            LinkedAccountId = existing,
+        };
+        db.LinkSessions.Add(session);
+        await CompleteAsync(session, integration, credential, ct);
+        session.Status = LinkSessionStatus.Exchanged;
+        var token = await MintAccountTokenAsync(session.LinkedAccountId!.Value, ct);
+        var account = await db.LinkedAccounts.IgnoreQueryFilters().AsNoTracking().SingleAsync(a => a.Id == session.LinkedAccountId, ct);
+        return (account, token);
     }
 
     /// <summary>The end user left Link without connecting.</summary>
