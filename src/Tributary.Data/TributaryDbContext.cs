@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Tributary.Data.Entities;
+using Tributary.Data.Entities.FileStorage;
 using Tributary.Data.Tenancy;
 
 namespace Tributary.Data;
@@ -27,6 +28,12 @@ public abstract class TributaryDbContext(DbContextOptions options, ITenantScope 
     public DbSet<OAuthApp> OAuthApps => Set<OAuthApp>();
     public DbSet<LinkSession> LinkSessions => Set<LinkSession>();
     public DbSet<Issue> Issues => Set<Issue>();
+    public DbSet<SyncState> SyncStates => Set<SyncState>();
+    public DbSet<StoredDrive> Drives => Set<StoredDrive>();
+    public DbSet<StoredFolder> Folders => Set<StoredFolder>();
+    public DbSet<StoredFile> Files => Set<StoredFile>();
+    public DbSet<StoredUser> Users => Set<StoredUser>();
+    public DbSet<StoredGroup> Groups => Set<StoredGroup>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -38,6 +45,7 @@ public abstract class TributaryDbContext(DbContextOptions options, ITenantScope 
         configurationBuilder.Properties<LinkedAccountStatus>().HaveConversion<string>().HaveMaxLength(16);
         configurationBuilder.Properties<LinkSessionStatus>().HaveConversion<string>().HaveMaxLength(16);
         configurationBuilder.Properties<IssueStatus>().HaveConversion<string>().HaveMaxLength(16);
+        configurationBuilder.Properties<SyncStatusValue>().HaveConversion<string>().HaveMaxLength(24);
     }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -59,6 +67,13 @@ public abstract class TributaryDbContext(DbContextOptions options, ITenantScope 
         modelBuilder.Entity<OAuthApp>().HasQueryFilter(a => a.OrganizationId == CurrentOrganizationId);
         // Link pages authenticate by the link token itself and look sessions up with IgnoreQueryFilters().
         modelBuilder.Entity<LinkSession>().HasQueryFilter(l => l.OrganizationId == CurrentOrganizationId);
+        modelBuilder.Entity<SyncState>().HasQueryFilter(s => s.LinkedAccountId == CurrentLinkedAccountId);
+        // Synced data is visible only through its own linked account's token.
+        modelBuilder.Entity<StoredDrive>().HasQueryFilter(r => r.LinkedAccountId == CurrentLinkedAccountId);
+        modelBuilder.Entity<StoredFolder>().HasQueryFilter(r => r.LinkedAccountId == CurrentLinkedAccountId);
+        modelBuilder.Entity<StoredFile>().HasQueryFilter(r => r.LinkedAccountId == CurrentLinkedAccountId);
+        modelBuilder.Entity<StoredUser>().HasQueryFilter(r => r.LinkedAccountId == CurrentLinkedAccountId);
+        modelBuilder.Entity<StoredGroup>().HasQueryFilter(r => r.LinkedAccountId == CurrentLinkedAccountId);
     }
 
     // snake_case columns read naturally in psql and sqlite3 and need no quoting on PostgreSQL.

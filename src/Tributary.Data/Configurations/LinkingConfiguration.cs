@@ -69,3 +69,16 @@ internal sealed class IssueConfiguration : IEntityTypeConfiguration<Issue>
         builder.HasOne<LinkedAccount>().WithMany().HasForeignKey(i => i.LinkedAccountId).OnDelete(DeleteBehavior.Cascade);
     }
 }
+
+internal sealed class SyncStateConfiguration : IEntityTypeConfiguration<SyncState>
+{
+    public void Configure(EntityTypeBuilder<SyncState> builder)
+    {
+        builder.ToTable("sync_states");
+        builder.Property(s => s.Category).HasMaxLength(32);
+        builder.Property(s => s.Cursor).HasMaxLength(4000);
+        builder.Property(s => s.LastError).HasMaxLength(2000);
+        builder.HasIndex(s => new { s.LinkedAccountId, s.Category }).IsUnique();
+        builder.HasOne<LinkedAccount>().WithMany().HasForeignKey(s => s.LinkedAccountId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

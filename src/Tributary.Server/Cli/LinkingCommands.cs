@@ -80,9 +80,11 @@ internal static class LinkingCommands
             var (account, token) = await services.GetRequiredService<LinkFlow>().LinkDirectlyAsync(
                 target.Id, sandbox, result.GetValue(originId)!, result.GetValue(email)!, result.GetValue(organization)!,
                 JsonSerializer.SerializeToElement(new { sandbox = true }), ct);
-            output.Write(new { linked_account_id = account.Id, account_token = token, integration = sandbox.Slug, account_type = "TEST" },
+            // The CLI process does not keep running, so the initial sync runs here, before printing.
+            var outcome = await services.GetRequiredService<Sync.SyncRunner>().RunAsync(account.Id, fullResync: false, ct);
+            output.Write(new { linked_account_id = account.Id, account_token = token, integration = sandbox.Slug, account_type = "TEST", synced_records = outcome.Records },
                 $"""
-                Linked Sandbox account {account.Id} for end user "{account.EndUserOriginId}".
+                Linked Sandbox account {account.Id} for end user "{account.EndUserOriginId}" and synced {outcome.Records} records.
                   account token: {token}
                 It is shown once; store it now. Try:
                   curl -H "Authorization: Bearer $TRIBUTARY_API_KEY" -H "X-Account-Token: {token}" http://localhost:5080/api/filestorage/v1/account-details

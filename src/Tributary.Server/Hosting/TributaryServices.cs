@@ -8,6 +8,7 @@ using Tributary.Server.Conventions;
 using Tributary.Server.Linking;
 using Tributary.Server.OAuthApps;
 using Tributary.Server.Organization;
+using Tributary.Server.Sync;
 using Tributary.Server.Vault;
 
 namespace Tributary.Server.Hosting;
@@ -42,6 +43,9 @@ internal static class TributaryServices
         services.AddSingleton<CredentialVault>();
         services.AddScoped<LinkFlow>();
         services.AddSingleton<OAuthAppStore>();
+        services.AddConnectors();
+        services.AddScoped<SyncRunner>();
+        services.AddSingleton<SyncQueue>();
         return builder;
     }
 

@@ -177,6 +177,394 @@ namespace Tributary.Data.Migrations.Postgres
                     b.ToTable("credentials", (string)null);
                 });
 
+            modelBuilder.Entity("Tributary.Data.Entities.FileStorage.StoredDrive", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("DriveUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("drive_url");
+
+                    b.Property<byte[]>("Fingerprint")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea")
+                        .HasColumnName("fingerprint");
+
+                    b.Property<Guid>("LinkedAccountId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("linked_account_id");
+
+                    b.Property<DateTime>("ModifiedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("modified_at");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTime?>("RemoteCreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("remote_created_at");
+
+                    b.Property<string>("RemoteDataJson")
+                        .HasColumnType("text")
+                        .HasColumnName("remote_data_json");
+
+                    b.Property<string>("RemoteId")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("remote_id");
+
+                    b.Property<bool>("RemoteWasDeleted")
+                        .HasColumnType("boolean")
+                        .HasColumnName("remote_was_deleted");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LinkedAccountId", "CreatedAt", "Id");
+
+                    b.HasIndex("LinkedAccountId", "ModifiedAt", "Id");
+
+                    b.ToTable("fs_drives", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.FileStorage.StoredFile", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ChecksumJson")
+                        .HasColumnType("text")
+                        .HasColumnName("checksum_json");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("description");
+
+                    b.Property<Guid?>("DriveId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("drive_id");
+
+                    b.Property<string>("FileThumbnailUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("file_thumbnail_url");
+
+                    b.Property<string>("FileUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("file_url");
+
+                    b.Property<byte[]>("Fingerprint")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea")
+                        .HasColumnName("fingerprint");
+
+                    b.Property<Guid?>("FolderId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("folder_id");
+
+                    b.Property<Guid>("LinkedAccountId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("linked_account_id");
+
+                    b.Property<string>("MimeType")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("mime_type");
+
+                    b.Property<DateTime>("ModifiedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("modified_at");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("PermissionsJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("permissions_json");
+
+                    b.Property<DateTime?>("RemoteCreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("remote_created_at");
+
+                    b.Property<string>("RemoteDataJson")
+                        .HasColumnType("text")
+                        .HasColumnName("remote_data_json");
+
+                    b.Property<string>("RemoteId")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("remote_id");
+
+                    b.Property<DateTime?>("RemoteUpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("remote_updated_at");
+
+                    b.Property<bool>("RemoteWasDeleted")
+                        .HasColumnType("boolean")
+                        .HasColumnName("remote_was_deleted");
+
+                    b.Property<long?>("Size")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LinkedAccountId", "MimeType");
+
+                    b.HasIndex("LinkedAccountId", "Name");
+
+                    b.HasIndex("LinkedAccountId", "CreatedAt", "Id");
+
+                    b.HasIndex("LinkedAccountId", "ModifiedAt", "Id");
+
+                    b.HasIndex("LinkedAccountId", "DriveId", "CreatedAt", "Id");
+
+                    b.HasIndex("LinkedAccountId", "FolderId", "CreatedAt", "Id");
+
+                    b.ToTable("fs_files", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.FileStorage.StoredFolder", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("description");
+
+                    b.Property<Guid?>("DriveId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("drive_id");
+
+                    b.Property<byte[]>("Fingerprint")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea")
+                        .HasColumnName("fingerprint");
+
+                    b.Property<string>("FolderUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("folder_url");
+
+                    b.Property<Guid>("LinkedAccountId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("linked_account_id");
+
+                    b.Property<DateTime>("ModifiedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("modified_at");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)")
+                        .HasColumnName("name");
+
+                    b.Property<Guid?>("ParentFolderId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("parent_folder_id");
+
+                    b.Property<string>("PermissionsJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("permissions_json");
+
+                    b.Property<DateTime?>("RemoteCreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("remote_created_at");
+
+                    b.Property<string>("RemoteDataJson")
+                        .HasColumnType("text")
+                        .HasColumnName("remote_data_json");
+
+                    b.Property<string>("RemoteId")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("remote_id");
+
+                    b.Property<DateTime?>("RemoteUpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("remote_updated_at");
+
+                    b.Property<bool>("RemoteWasDeleted")
+                        .HasColumnType("boolean")
+                        .HasColumnName("remote_was_deleted");
+
+                    b.Property<long?>("Size")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LinkedAccountId", "Name");
+
+                    b.HasIndex("LinkedAccountId", "CreatedAt", "Id");
+
+                    b.HasIndex("LinkedAccountId", "ModifiedAt", "Id");
+
+                    b.HasIndex("LinkedAccountId", "DriveId", "CreatedAt", "Id");
+
+                    b.HasIndex("LinkedAccountId", "ParentFolderId", "CreatedAt", "Id");
+
+                    b.ToTable("fs_folders", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.FileStorage.StoredGroup", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ChildGroupsJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("child_groups_json");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<byte[]>("Fingerprint")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea")
+                        .HasColumnName("fingerprint");
+
+                    b.Property<Guid>("LinkedAccountId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("linked_account_id");
+
+                    b.Property<DateTime>("ModifiedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("modified_at");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("RemoteDataJson")
+                        .HasColumnType("text")
+                        .HasColumnName("remote_data_json");
+
+                    b.Property<string>("RemoteId")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("remote_id");
+
+                    b.Property<bool>("RemoteWasDeleted")
+                        .HasColumnType("boolean")
+                        .HasColumnName("remote_was_deleted");
+
+                    b.Property<string>("UsersJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("users_json");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LinkedAccountId", "CreatedAt", "Id");
+
+                    b.HasIndex("LinkedAccountId", "ModifiedAt", "Id");
+
+                    b.ToTable("fs_groups", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.FileStorage.StoredUser", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("EmailAddress")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("email_address");
+
+                    b.Property<byte[]>("Fingerprint")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea")
+                        .HasColumnName("fingerprint");
+
+                    b.Property<bool>("IsMe")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_me");
+
+                    b.Property<Guid>("LinkedAccountId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("linked_account_id");
+
+                    b.Property<DateTime>("ModifiedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("modified_at");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("RemoteDataJson")
+                        .HasColumnType("text")
+                        .HasColumnName("remote_data_json");
+
+                    b.Property<string>("RemoteId")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("remote_id");
+
+                    b.Property<bool>("RemoteWasDeleted")
+                        .HasColumnType("boolean")
+                        .HasColumnName("remote_was_deleted");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LinkedAccountId", "EmailAddress");
+
+                    b.HasIndex("LinkedAccountId", "CreatedAt", "Id");
+
+                    b.HasIndex("LinkedAccountId", "ModifiedAt", "Id");
+
+                    b.ToTable("fs_users", (string)null);
+                });
+
             modelBuilder.Entity("Tributary.Data.Entities.Issue", b =>
                 {
                     b.Property<Guid>("Id")
@@ -524,6 +912,72 @@ namespace Tributary.Data.Migrations.Postgres
                     b.ToTable("organizations", (string)null);
                 });
 
+            modelBuilder.Entity("Tributary.Data.Entities.SyncState", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Category")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("category");
+
+                    b.Property<string>("Cursor")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("cursor");
+
+                    b.Property<bool>("InFullRead")
+                        .HasColumnType("boolean")
+                        .HasColumnName("in_full_read");
+
+                    b.Property<bool>("InitialSyncDone")
+                        .HasColumnType("boolean")
+                        .HasColumnName("initial_sync_done");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("last_error");
+
+                    b.Property<DateTime?>("LastSyncFinished")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_sync_finished");
+
+                    b.Property<string>("LastSyncResult")
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)")
+                        .HasColumnName("last_sync_result");
+
+                    b.Property<DateTime?>("LastSyncStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_sync_start");
+
+                    b.Property<Guid>("LinkedAccountId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("linked_account_id");
+
+                    b.Property<long>("RecordsThisRun")
+                        .HasColumnType("bigint")
+                        .HasColumnName("records_this_run");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)")
+                        .HasColumnName("status");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LinkedAccountId", "Category")
+                        .IsUnique();
+
+                    b.ToTable("sync_states", (string)null);
+                });
+
             modelBuilder.Entity("Tributary.Data.Entities.VaultKey", b =>
                 {
                     b.Property<Guid>("Id")
@@ -581,6 +1035,51 @@ namespace Tributary.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Tributary.Data.Entities.FileStorage.StoredDrive", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.LinkedAccount", null)
+                        .WithMany()
+                        .HasForeignKey("LinkedAccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.FileStorage.StoredFile", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.LinkedAccount", null)
+                        .WithMany()
+                        .HasForeignKey("LinkedAccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.FileStorage.StoredFolder", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.LinkedAccount", null)
+                        .WithMany()
+                        .HasForeignKey("LinkedAccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.FileStorage.StoredGroup", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.LinkedAccount", null)
+                        .WithMany()
+                        .HasForeignKey("LinkedAccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.FileStorage.StoredUser", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.LinkedAccount", null)
+                        .WithMany()
+                        .HasForeignKey("LinkedAccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Tributary.Data.Entities.Issue", b =>
                 {
                     b.HasOne("Tributary.Data.Entities.LinkedAccount", null)
@@ -613,6 +1112,15 @@ namespace Tributary.Data.Migrations.Postgres
                     b.HasOne("Tributary.Data.Entities.Organization", null)
                         .WithMany()
                         .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.SyncState", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.LinkedAccount", null)
+                        .WithMany()
+                        .HasForeignKey("LinkedAccountId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -172,6 +172,394 @@ namespace Tributary.Data.Migrations.Sqlite
                     b.ToTable("credentials", (string)null);
                 });
 
+            modelBuilder.Entity("Tributary.Data.Entities.FileStorage.StoredDrive", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("DriveUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("drive_url");
+
+                    b.Property<byte[]>("Fingerprint")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB")
+                        .HasColumnName("fingerprint");
+
+                    b.Property<Guid>("LinkedAccountId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("linked_account_id");
+
+                    b.Property<DateTime>("ModifiedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("modified_at");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<DateTime?>("RemoteCreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("remote_created_at");
+
+                    b.Property<string>("RemoteDataJson")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("remote_data_json");
+
+                    b.Property<string>("RemoteId")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("remote_id");
+
+                    b.Property<bool>("RemoteWasDeleted")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("remote_was_deleted");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LinkedAccountId", "CreatedAt", "Id");
+
+                    b.HasIndex("LinkedAccountId", "ModifiedAt", "Id");
+
+                    b.ToTable("fs_drives", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.FileStorage.StoredFile", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ChecksumJson")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("checksum_json");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("description");
+
+                    b.Property<Guid?>("DriveId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("drive_id");
+
+                    b.Property<string>("FileThumbnailUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("file_thumbnail_url");
+
+                    b.Property<string>("FileUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("file_url");
+
+                    b.Property<byte[]>("Fingerprint")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB")
+                        .HasColumnName("fingerprint");
+
+                    b.Property<Guid?>("FolderId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("folder_id");
+
+                    b.Property<Guid>("LinkedAccountId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("linked_account_id");
+
+                    b.Property<string>("MimeType")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("mime_type");
+
+                    b.Property<DateTime>("ModifiedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("modified_at");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("PermissionsJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("permissions_json");
+
+                    b.Property<DateTime?>("RemoteCreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("remote_created_at");
+
+                    b.Property<string>("RemoteDataJson")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("remote_data_json");
+
+                    b.Property<string>("RemoteId")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("remote_id");
+
+                    b.Property<DateTime?>("RemoteUpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("remote_updated_at");
+
+                    b.Property<bool>("RemoteWasDeleted")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("remote_was_deleted");
+
+                    b.Property<long?>("Size")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("size");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LinkedAccountId", "MimeType");
+
+                    b.HasIndex("LinkedAccountId", "Name");
+
+                    b.HasIndex("LinkedAccountId", "CreatedAt", "Id");
+
+                    b.HasIndex("LinkedAccountId", "ModifiedAt", "Id");
+
+                    b.HasIndex("LinkedAccountId", "DriveId", "CreatedAt", "Id");
+
+                    b.HasIndex("LinkedAccountId", "FolderId", "CreatedAt", "Id");
+
+                    b.ToTable("fs_files", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.FileStorage.StoredFolder", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("description");
+
+                    b.Property<Guid?>("DriveId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("drive_id");
+
+                    b.Property<byte[]>("Fingerprint")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB")
+                        .HasColumnName("fingerprint");
+
+                    b.Property<string>("FolderUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("folder_url");
+
+                    b.Property<Guid>("LinkedAccountId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("linked_account_id");
+
+                    b.Property<DateTime>("ModifiedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("modified_at");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<Guid?>("ParentFolderId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("parent_folder_id");
+
+                    b.Property<string>("PermissionsJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("permissions_json");
+
+                    b.Property<DateTime?>("RemoteCreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("remote_created_at");
+
+                    b.Property<string>("RemoteDataJson")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("remote_data_json");
+
+                    b.Property<string>("RemoteId")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("remote_id");
+
+                    b.Property<DateTime?>("RemoteUpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("remote_updated_at");
+
+                    b.Property<bool>("RemoteWasDeleted")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("remote_was_deleted");
+
+                    b.Property<long?>("Size")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("size");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LinkedAccountId", "Name");
+
+                    b.HasIndex("LinkedAccountId", "CreatedAt", "Id");
+
+                    b.HasIndex("LinkedAccountId", "ModifiedAt", "Id");
+
+                    b.HasIndex("LinkedAccountId", "DriveId", "CreatedAt", "Id");
+
+                    b.HasIndex("LinkedAccountId", "ParentFolderId", "CreatedAt", "Id");
+
+                    b.ToTable("fs_folders", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.FileStorage.StoredGroup", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ChildGroupsJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("child_groups_json");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<byte[]>("Fingerprint")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB")
+                        .HasColumnName("fingerprint");
+
+                    b.Property<Guid>("LinkedAccountId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("linked_account_id");
+
+                    b.Property<DateTime>("ModifiedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("modified_at");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("RemoteDataJson")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("remote_data_json");
+
+                    b.Property<string>("RemoteId")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("remote_id");
+
+                    b.Property<bool>("RemoteWasDeleted")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("remote_was_deleted");
+
+                    b.Property<string>("UsersJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("users_json");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LinkedAccountId", "CreatedAt", "Id");
+
+                    b.HasIndex("LinkedAccountId", "ModifiedAt", "Id");
+
+                    b.ToTable("fs_groups", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.FileStorage.StoredUser", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("EmailAddress")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("email_address");
+
+                    b.Property<byte[]>("Fingerprint")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB")
+                        .HasColumnName("fingerprint");
+
+                    b.Property<bool>("IsMe")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_me");
+
+                    b.Property<Guid>("LinkedAccountId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("linked_account_id");
+
+                    b.Property<DateTime>("ModifiedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("modified_at");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("RemoteDataJson")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("remote_data_json");
+
+                    b.Property<string>("RemoteId")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("remote_id");
+
+                    b.Property<bool>("RemoteWasDeleted")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("remote_was_deleted");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LinkedAccountId", "EmailAddress");
+
+                    b.HasIndex("LinkedAccountId", "CreatedAt", "Id");
+
+                    b.HasIndex("LinkedAccountId", "ModifiedAt", "Id");
+
+                    b.ToTable("fs_users", (string)null);
+                });
+
             modelBuilder.Entity("Tributary.Data.Entities.Issue", b =>
                 {
                     b.Property<Guid>("Id")
@@ -519,6 +907,72 @@ namespace Tributary.Data.Migrations.Sqlite
                     b.ToTable("organizations", (string)null);
                 });
 
+            modelBuilder.Entity("Tributary.Data.Entities.SyncState", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Category")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("category");
+
+                    b.Property<string>("Cursor")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("cursor");
+
+                    b.Property<bool>("InFullRead")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("in_full_read");
+
+                    b.Property<bool>("InitialSyncDone")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("initial_sync_done");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_error");
+
+                    b.Property<DateTime?>("LastSyncFinished")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_sync_finished");
+
+                    b.Property<string>("LastSyncResult")
+                        .HasMaxLength(24)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_sync_result");
+
+                    b.Property<DateTime?>("LastSyncStart")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_sync_start");
+
+                    b.Property<Guid>("LinkedAccountId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("linked_account_id");
+
+                    b.Property<long>("RecordsThisRun")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("records_this_run");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(24)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LinkedAccountId", "Category")
+                        .IsUnique();
+
+                    b.ToTable("sync_states", (string)null);
+                });
+
             modelBuilder.Entity("Tributary.Data.Entities.VaultKey", b =>
                 {
                     b.Property<Guid>("Id")
@@ -576,6 +1030,51 @@ namespace Tributary.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Tributary.Data.Entities.FileStorage.StoredDrive", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.LinkedAccount", null)
+                        .WithMany()
+                        .HasForeignKey("LinkedAccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.FileStorage.StoredFile", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.LinkedAccount", null)
+                        .WithMany()
+                        .HasForeignKey("LinkedAccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.FileStorage.StoredFolder", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.LinkedAccount", null)
+                        .WithMany()
+                        .HasForeignKey("LinkedAccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.FileStorage.StoredGroup", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.LinkedAccount", null)
+                        .WithMany()
+                        .HasForeignKey("LinkedAccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.FileStorage.StoredUser", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.LinkedAccount", null)
+                        .WithMany()
+                        .HasForeignKey("LinkedAccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Tributary.Data.Entities.Issue", b =>
                 {
                     b.HasOne("Tributary.Data.Entities.LinkedAccount", null)
@@ -608,6 +1107,15 @@ namespace Tributary.Data.Migrations.Sqlite
                     b.HasOne("Tributary.Data.Entities.Organization", null)
                         .WithMany()
                         .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.SyncState", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.LinkedAccount", null)
+                        .WithMany()
+                        .HasForeignKey("LinkedAccountId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

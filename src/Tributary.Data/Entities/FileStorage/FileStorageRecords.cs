@@ -1,0 +1,62 @@
+namespace Tributary.Data.Entities.FileStorage;
+
+/// <summary>Merge's File Storage <c>Drive</c>.</summary>
+public sealed class StoredDrive : SyncedRecord
+{
+    public string? Name { get; set; }
+    public string? DriveUrl { get; set; }
+    public DateTime? RemoteCreatedAt { get; set; }
+}
+
+/// <summary>Merge's File Storage <c>Folder</c>. References are Merge ids derived from remote ids.</summary>
+public sealed class StoredFolder : SyncedRecord
+{
+    public string? Name { get; set; }
+    public string? FolderUrl { get; set; }
+    public long? Size { get; set; }
+    public string? Description { get; set; }
+    public Guid? ParentFolderId { get; set; }
+    public Guid? DriveId { get; set; }
+
+    /// <summary>Merge's nested permissions, as a JSON array of stored permissions.</summary>
+    public string PermissionsJson { get; set; } = "[]";
+
+    public DateTime? RemoteCreatedAt { get; set; }
+    public DateTime? RemoteUpdatedAt { get; set; }
+}
+
+/// <summary>Merge's File Storage <c>File</c>.</summary>
+public sealed class StoredFile : SyncedRecord
+{
+    public string? Name { get; set; }
+    public string? FileUrl { get; set; }
+    public string? FileThumbnailUrl { get; set; }
+    public long? Size { get; set; }
+    public string? MimeType { get; set; }
+    public string? Description { get; set; }
+    public Guid? FolderId { get; set; }
+    public Guid? DriveId { get; set; }
+
+    /// <summary>Merge's <c>checksum</c> object as JSON, or null.</summary>
+    public string? ChecksumJson { get; set; }
+
+    public string PermissionsJson { get; set; } = "[]";
+    public DateTime? RemoteCreatedAt { get; set; }
+    public DateTime? RemoteUpdatedAt { get; set; }
+}
+
+/// <summary>Merge's File Storage <c>User</c>.</summary>
+public sealed class StoredUser : SyncedRecord
+{
+    public string? Name { get; set; }
+    public string? EmailAddress { get; set; }
+    public bool IsMe { get; set; }
+}
+
+/// <summary>Merge's File Storage <c>Group</c>; members and child groups as JSON arrays of Merge ids.</summary>
+public sealed class StoredGroup : SyncedRecord
+{
+    public string? Name { get; set; }
+    public string UsersJson { get; set; } = "[]";
+    public string ChildGroupsJson { get; set; } = "[]";
+}
