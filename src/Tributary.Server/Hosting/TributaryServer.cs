@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Tributary.Data;
 using Tributary.Server.Auth;
 using Tributary.Server.Errors;
+using Tributary.Server.FileStorage;
 using Tributary.Server.LinkedAccounts;
 using Tributary.Server.Linking;
 using Tributary.Server.OAuthApps;
@@ -79,6 +80,7 @@ internal static class TributaryServer
         category.MapIssues();
         app.MapLegacyLinkToken();
         app.MapOAuthApps();
+        app.MapFileStorage();
         return app;
     }
 
