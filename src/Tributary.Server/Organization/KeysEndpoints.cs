@@ -21,11 +21,14 @@ internal static class KeysEndpoints
         category.MapPost("/generate-key", GenerateAsync).RequireApiKey()
             .WithName("GenerateKey").WithTags("Organization")
             .WithSummary("Create a remote production API key")
-            .WithDescription("Needs a production key. The new key is shown once, in this response.");
+            .WithDescription("Needs a production key. The new key is shown once, in this response.")
+            .Accepts<KeyNameRequest>("application/json")
+            .ProducesError(StatusCodes.Status403Forbidden, "The calling key is a test key; only production keys create production keys.");
         category.MapPost("/regenerate-key", RegenerateAsync).RequireApiKey()
             .WithName("RegenerateKey").WithTags("Organization")
             .WithSummary("Exchange the calling API key for a new one")
-            .WithDescription("The key that authenticated this request stops working at once; the new key is shown once.");
+            .WithDescription("The key that authenticated this request stops working at once; the new key is shown once.")
+            .Accepts<KeyNameRequest>("application/json");
         return category;
     }
 
