@@ -39,6 +39,31 @@ internal static class ApiResponses
         return all;
     }
 
+    /// <summary>Lists <paramref name="path"/> with each query and asserts the ids of the results, in order.</summary>
+    public static async Task AssertListedIdsAsync(this HttpClient client, string path, IEnumerable<(string Query, Guid[] Expected)> cases)
+    {
+        foreach (var (query, expected) in cases)
+        {
+            var response = await client.GetAsync($"{path}?{query}", TestContext.Current.CancellationToken);
+            var body = await response.JsonAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{query}: {(int)response.StatusCode} {body}");
+            Assert.True(expected.SequenceEqual(body.Ids()), $"{query}: expected [{string.Join(", ", expected)}], got [{string.Join(", ", body.Ids())}]");
+        }
+    }
+
+    /// <summary>Lists <paramref name="path"/> with each query and asserts a 400 naming the case's field.</summary>
+    public static async Task AssertFieldErrorsAsync(this HttpClient client, string path, IEnumerable<(string Query, string Field)> cases)
+    {
+        foreach (var (query, field) in cases)
+        {
+            await (await client.GetAsync($"{path}?{query}", TestContext.Current.CancellationToken)).AssertFieldErrorAsync(field);
+        }
+    }
+
+    /// <summary>page_size values every listing refuses: above 100, below 1, not an integer.</summary>
+    public static readonly (string Query, string Field)[] InvalidPageSizes =
+        [("page_size=101", "page_size"), ("page_size=0", "page_size"), ("page_size=-1", "page_size"), ("page_size=abc", "page_size")];
+
     /// <summary>The ids of a page's <c>results</c>, in order.</summary>
     public static List<Guid> Ids(this JsonElement page) =>
         page.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("id").GetGuid()).ToList();

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -71,13 +70,7 @@ public sealed class LinkedAccountsEndpointsTests
             ("unknown_param=1&include_duplicates=true", [a, b, c, d]),
         };
 
-        foreach (var (query, expected) in cases)
-        {
-            var response = await client.GetAsync($"{Path}?{query}", Ct);
-            var body = await response.JsonAsync();
-            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{query}: {(int)response.StatusCode} {body}");
-            Assert.True(expected.SequenceEqual(body.Ids()), $"{query}: expected [{string.Join(", ", expected)}], got [{string.Join(", ", body.Ids())}]");
-        }
+        await client.AssertListedIdsAsync(Path, cases);
     }
 
     [Theory]
@@ -98,16 +91,9 @@ public sealed class LinkedAccountsEndpointsTests
             ($"ids={Guid.NewGuid()},nope", "ids"),
             ("end_user_email_address=" + new string('a', 101), "end_user_email_address"),
             ("end_user_origin_id=" + new string('a', 101), "end_user_origin_id"),
-            ("page_size=101", "page_size"),
-            ("page_size=0", "page_size"),
-            ("page_size=-1", "page_size"),
-            ("page_size=abc", "page_size"),
         };
 
-        foreach (var (query, field) in cases)
-        {
-            await (await client.GetAsync($"{Path}?{query}", Ct)).AssertFieldErrorAsync(field);
-        }
+        await client.AssertFieldErrorsAsync(Path, cases.Concat(ApiResponses.InvalidPageSizes));
 
         var several = await client.GetAsync($"{Path}?status=x&page_size=0&id=y", Ct);
         var body = await several.JsonAsync();
