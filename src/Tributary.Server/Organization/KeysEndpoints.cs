@@ -67,6 +67,11 @@ internal static class KeysEndpoints
         {
             throw ValidationException.For("name", "Ensure this field has no more than 200 characters.");
         }
+        if (body.Name.Any(char.IsControl))
+        {
+            // PostgreSQL cannot store NUL in text, and no key name needs a control character.
+            throw ValidationException.For("name", "The name must not contain control characters.");
+        }
         return body.Name.Trim();
     }
 }
