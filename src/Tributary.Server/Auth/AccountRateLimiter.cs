@@ -17,6 +17,7 @@ internal sealed class AccountRateLimiter(TimeProvider time, IOptionsMonitor<Trib
 {
     private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan LimitCacheFor = TimeSpan.FromSeconds(30);
+    private static readonly string[] RateLimitHeaders = ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"];
     private readonly ConcurrentDictionary<Guid, Counter> _counters = new();
     private readonly ConcurrentDictionary<Guid, (int? Limit, DateTimeOffset ReadAt)> _orgLimits = new();
 
@@ -48,6 +49,11 @@ internal sealed class AccountRateLimiter(TimeProvider time, IOptionsMonitor<Trib
             var error = ApiException.Detail(System.Net.HttpStatusCode.TooManyRequests,
                 $"Request was throttled. Expected available in {wait} seconds.");
             error.Headers["Retry-After"] = wait.ToString(CultureInfo.InvariantCulture);
+            // The error handler starts the response afresh, so the 429 carries its own copy of these.
+            foreach (var name in RateLimitHeaders)
+            {
+                error.Headers[name] = headers[name].ToString();
+            }
             throw error;
         }
     }

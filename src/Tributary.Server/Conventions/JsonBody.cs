@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
 using Tributary.Server.Errors;
 
@@ -10,6 +11,8 @@ namespace Tributary.Server.Conventions;
 /// </summary>
 internal static partial class JsonBody
 {
+    private const string NotAnObject = "The request body must be a JSON object, e.g. {\"name\": \"value\"}.";
+
     public static async Task<T> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken) where T : class
     {
         if (request.ContentLength is 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count == 0))
@@ -25,28 +28,117 @@ internal static partial class JsonBody
         try
         {
             return await JsonSerializer.DeserializeAsync<T>(request.Body, ApiJson.Options, cancellationToken)
-                ?? throw ValidationException.For("non_field_errors", "The request body must be a JSON object, not null.");
+                ?? throw ValidationException.For("non_field_errors", NotAnObject);
         }
         catch (JsonException e)
         {
-            throw ToValidationException(e);
+            throw ToValidationException(e, typeof(T));
         }
     }
 
-    internal static ValidationException ToValidationException(JsonException e)
+    internal static ValidationException ToValidationException(JsonException e) => ToValidationException(e, target: null);
+
+    /// <summary>
+    /// Words <paramref name="e"/> for the client. <paramref name="target"/>, the type being read, lets
+    /// a wrong-typed value name the type its field expects: STJ's own message names the declaring
+    /// type instead when the field is a constructor parameter (as in records).
+    /// </summary>
+    internal static ValidationException ToValidationException(JsonException e, Type? target)
     {
-        var field = e.Path is null or "$" ? "non_field_errors" : e.Path.TrimStart('$', '.');
-        var match = ConvertedTo().Match(e.Message);
-        var message = match.Success
-            ? $"Invalid value: expected {Describe(match.Groups[1].Value)}."
-            : e.Message.Contains("missing required properties", StringComparison.Ordinal)
-                ? MissingProperties(e.Message)
-                : "Invalid JSON: " + (e.InnerException?.Message ?? FirstSentence(e.Message));
         if (e.Message.Contains("missing required properties", StringComparison.Ordinal))
         {
             return new ValidationException(RequiredFields(e.Message).ToDictionary(f => f, _ => new List<string> { "This field is required." }));
         }
-        return ValidationException.For(field, message);
+
+        var field = e.Path is null or "$" ? "non_field_errors" : e.Path.TrimStart('$', '.');
+        // A syntax error: the serializer wraps the reader's own exception.
+        if (e.InnerException is JsonException reader)
+        {
+            return ValidationException.For("non_field_errors", "Invalid JSON: " + Syntax(reader.Message, e));
+        }
+        if (e.InnerException is InvalidOperationException { Message: var inner } && inner.Contains("UTF-16", StringComparison.Ordinal))
+        {
+            return ValidationException.For(field, "Invalid value: the string contains an unpaired UTF-16 surrogate escape.");
+        }
+        if (e.InnerException is null && !ConvertedTo().IsMatch(e.Message))
+        {
+            // A converter's own complaint about the value.
+            return ValidationException.For(field, "Invalid value: " + Trailerless(e.Message));
+        }
+
+        var expected = target is null ? null : ExpectedAt(target, e.Path);
+        if (expected is null)
+        {
+            var match = ConvertedTo().Match(e.Message);
+            expected = match.Success ? Describe(match.Groups[1].Value) : "a value of the documented type";
+        }
+        if (field == "non_field_errors" && expected == "a JSON object")
+        {
+            return ValidationException.For(field, NotAnObject);
+        }
+        return ValidationException.For(field, $"Invalid value: expected {expected}.");
+    }
+
+    /// <summary>What the JSON at <paramref name="path"/> (STJ's <c>$.a.b[0]</c>) should be, read from the serializer's contract.</summary>
+    private static string? ExpectedAt(Type target, string? path)
+    {
+        JsonTypeInfo info;
+        try
+        {
+            info = ApiJson.Options.GetTypeInfo(target);
+            foreach (var segment in PathSegment().Matches(path ?? "$").Select(m => m.Value))
+            {
+                JsonTypeInfo? next = null;
+                if (segment.StartsWith('[') && info.ElementType is { } element)
+                {
+                    next = ApiJson.Options.GetTypeInfo(element);
+                }
+                else if (!segment.StartsWith('['))
+                {
+                    var name = segment.TrimStart('.');
+                    var property = info.Properties.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
+                    if (property is not null)
+                    {
+                        next = ApiJson.Options.GetTypeInfo(property.PropertyType);
+                    }
+                    else if (info.Kind == JsonTypeInfoKind.Dictionary && info.ElementType is { } value)
+                    {
+                        next = ApiJson.Options.GetTypeInfo(value);
+                    }
+                }
+                if (next is null)
+                {
+                    return null;
+                }
+                info = next;
+            }
+        }
+        catch (NotSupportedException)
+        {
+            return null;
+        }
+        return Describe(info);
+    }
+
+    private static string Describe(JsonTypeInfo info)
+    {
+        var type = Nullable.GetUnderlyingType(info.Type) ?? info.Type;
+        return type switch
+        {
+            _ when type == typeof(string) => "a string",
+            _ when type == typeof(bool) => "a boolean (true or false)",
+            _ when type == typeof(int) || type == typeof(long) || type == typeof(short) || type == typeof(byte) => "an integer",
+            _ when type == typeof(double) || type == typeof(decimal) || type == typeof(float) => "a number",
+            _ when type == typeof(DateTime) || type == typeof(DateTimeOffset) => "an ISO 8601 datetime",
+            _ when type == typeof(Guid) => "a UUID string",
+            _ when type.IsEnum => "one of the documented choices",
+            _ => info.Kind switch
+            {
+                JsonTypeInfoKind.Enumerable => "a list",
+                JsonTypeInfoKind.Object or JsonTypeInfoKind.Dictionary => "a JSON object",
+                _ => "a value of the documented type",
+            },
+        };
     }
 
     private static string Describe(string clrType) => clrType switch
@@ -60,6 +152,32 @@ internal static partial class JsonBody
         _ => "a value of the documented type",
     };
 
+    /// <summary>The reader's complaint without STJ's "Path: … | LineNumber: …" trailer, and where it happened.</summary>
+    private static string Syntax(string message, JsonException e)
+    {
+        var raw = Trailerless(message);
+        var text = raw switch
+        {
+            _ when raw.Contains("Expected depth to be zero", StringComparison.Ordinal) => "the body ends inside an unclosed object or array.",
+            _ when raw.Contains("trailing comma", StringComparison.Ordinal) => "trailing commas are not allowed.",
+            _ when raw.Contains("maximum configured depth", StringComparison.Ordinal) => "the body is nested too deeply.",
+            _ => raw.Replace(" Change the reader options.", "", StringComparison.Ordinal),
+        };
+        return e.LineNumber is { } line && e.BytePositionInLine is { } position
+            ? $"{text.TrimEnd('.')} (line {line + 1}, byte {position + 1})."
+            : text;
+    }
+
+    private static string Trailerless(string message)
+    {
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        if (cut < 0)
+        {
+            cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        }
+        return cut > 0 ? message[..cut] : message;
+    }
+
     private static IEnumerable<string> RequiredFields(string message)
     {
         var match = MissingRequired().Match(message);
@@ -68,17 +186,13 @@ internal static partial class JsonBody
             : ["non_field_errors"];
     }
 
-    private static string MissingProperties(string message) => "This field is required: " + string.Join(", ", RequiredFields(message));
-
-    private static string FirstSentence(string message)
-    {
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
-    }
-
-    [GeneratedRegex(@"could not be converted to ([\w`\.\[\], ]+?)\. Path")]
+    [GeneratedRegex(@"could not be converted to (.+?)\. Path")]
     private static partial Regex ConvertedTo();
 
     [GeneratedRegex(@"missing required properties including: (.+?)\.?(?: Path|$)")]
     private static partial Regex MissingRequired();
+
+    // "$.model.permissions[0].type" → ".model", ".permissions", "[0]", ".type"; "$['odd key']" → "['odd key']".
+    [GeneratedRegex(@"\.[^.\[]+|\[[^\]]*\]")]
+    private static partial Regex PathSegment();
 }

@@ -11,6 +11,7 @@ namespace Tributary.Server.Conventions;
 internal sealed class QueryReader(IQueryCollection query)
 {
     public const int MaxPageSize = 100;
+    private const string NulMessage = "Must not contain NUL characters (%00).";
     private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
 
     public static QueryReader From(HttpRequest request) => new(request.Query);
@@ -23,7 +24,7 @@ internal sealed class QueryReader(IQueryCollection query)
             AddError(name, $"Ensure this value has at most {maxLength} characters (it has {value.Length}).");
             return null;
         }
-        return value;
+        return RejectNul(name, value);
     }
 
     public int PageSize(string name = "page_size")
@@ -101,10 +102,16 @@ internal sealed class QueryReader(IQueryCollection query)
         {
             return [];
         }
-        return values
+        var items = values
             .SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             .Distinct(StringComparer.Ordinal)
             .ToList();
+        if (items.Exists(i => i.Contains('\0', StringComparison.Ordinal)))
+        {
+            AddError(name, NulMessage);
+            return [];
+        }
+        return items;
     }
 
     /// <summary>The <c>expand</c> relations, each checked against what the model allows.</summary>
@@ -179,6 +186,17 @@ internal sealed class QueryReader(IQueryCollection query)
         }
         var value = values[^1];
         return string.IsNullOrEmpty(value) ? null : value;
+    }
+
+    // PostgreSQL cannot compare text holding NUL (it fails the query), and no filter value needs one.
+    private string? RejectNul(string name, string? value)
+    {
+        if (value is not null && value.Contains('\0', StringComparison.Ordinal))
+        {
+            AddError(name, NulMessage);
+            return null;
+        }
+        return value;
     }
 
     private static bool LooksLikeIso8601(string text) =>

@@ -13,7 +13,7 @@ internal static class ConfigurationCheck
     public static EffectiveSettings Resolve(IConfiguration configuration)
     {
         var tributary = configuration.GetSection(TributaryOptions.SectionName).Get<TributaryOptions>() ?? new TributaryOptions();
-        var database = configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        var database = ReadDatabase(configuration);
         var dataDirectory = Path.GetFullPath(tributary.DataDirectory);
         var connectionString = database.Provider == DatabaseProvider.Sqlite && string.IsNullOrWhiteSpace(database.ConnectionString)
             ? new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataDirectory, "tributary.db"), Pooling = true }.ToString()
@@ -23,15 +23,33 @@ internal static class ConfigurationCheck
             : "configuration (Tributary:MasterKey)";
         return new EffectiveSettings(database.Provider, connectionString, dataDirectory, tributary.MasterKey, keySource);
     }
+
+    // The binder's own error for an unknown enum name says what is wrong but not what would be right.
+    private static DatabaseOptions ReadDatabase(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(DatabaseOptions.SectionName);
+        var raw = section[nameof(DatabaseOptions.Provider)];
+        var provider = DatabaseProvider.Sqlite;
+        if (!string.IsNullOrWhiteSpace(raw)
+            && !(Enum.TryParse(raw.Trim(), ignoreCase: true, out provider) && Enum.IsDefined(provider) && !char.IsAsciiDigit(raw.Trim()[0])))
+        {
+            throw new OptionsValidationException(DatabaseOptions.SectionName, typeof(DatabaseOptions), [DatabaseOptionsValidator.UnknownProvider(raw)]);
+        }
+        return new DatabaseOptions { Provider = provider, ConnectionString = section[nameof(DatabaseOptions.ConnectionString)] };
+    }
 }
 
 internal sealed class DatabaseOptionsValidator : IValidateOptions<DatabaseOptions>
 {
+    public static string UnknownProvider(string value) =>
+        $"Database:Provider '{value}' is not supported: use 'Sqlite' (the default: one embedded file, no setup) or 'Postgres' " +
+        "(for many replicas; also set Database:ConnectionString), e.g. Database__Provider=Postgres.";
+
     public ValidateOptionsResult Validate(string? name, DatabaseOptions options)
     {
         if (!Enum.IsDefined(options.Provider))
         {
-            return ValidateOptionsResult.Fail("Database:Provider must be 'Sqlite' (the default) or 'Postgres'.");
+            return ValidateOptionsResult.Fail(UnknownProvider(options.Provider.ToString()));
         }
         if (options.Provider == DatabaseProvider.Postgres && string.IsNullOrWhiteSpace(options.ConnectionString))
         {

@@ -8,7 +8,7 @@ internal sealed class TributaryOptions
     public const string SectionName = "Tributary";
 
     /// <summary>Where the embedded database and the generated master key live.</summary>
-    [Required]
+    [Required(ErrorMessage = "Tributary:DataDirectory must name a writable directory, e.g. Tributary__DataDirectory=/var/lib/tributary.")]
     public string DataDirectory { get; set; } = "data";
 
     /// <summary>
@@ -18,11 +18,13 @@ internal sealed class TributaryOptions
     public string? MasterKey { get; set; }
 
     /// <summary>Requests per minute per linked account, unless the organization sets its own.</summary>
-    [Range(1, 1_000_000)]
+    [Range(1, 1_000_000, ErrorMessage =
+        "Tributary:RateLimitPerMinute must be between 1 and 1000000 requests per minute per linked account, e.g. Tributary__RateLimitPerMinute=600.")]
     public int RateLimitPerMinute { get; set; } = 600;
 
     /// <summary>Largest JSON request body accepted, in bytes.</summary>
-    [Range(1024, 1L << 30)]
+    [Range(1024, 1L << 30, ErrorMessage =
+        "Tributary:MaxRequestBodyBytes must be between 1024 and 1073741824 bytes, e.g. Tributary__MaxRequestBodyBytes=1048576 (1 MiB).")]
     public long MaxRequestBodyBytes { get; set; } = 1 << 20;
 
     /// <summary>

@@ -18,6 +18,9 @@ internal static class TributaryServer
     /// <summary>Merge's categories: every account and organization endpoint answers under each.</summary>
     public const string CategoryPattern = "{category:regex(^(filestorage|hris|ats|accounting|ticketing|crm|mktg)$)}";
 
+    /// <summary>The values <see cref="CategoryPattern"/> accepts, for the OpenAPI document (a test keeps the two equal).</summary>
+    public static readonly IReadOnlyList<string> Categories = ["filestorage", "hris", "ats", "accounting", "ticketing", "crm", "mktg"];
+
     public static WebApplication Build(string[] args)
     {
         // appsettings.json ships beside the executable; the working directory only anchors the data directory.
@@ -36,14 +39,8 @@ internal static class TributaryServer
         builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.AddProblemDetails();
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
-        {
-            document.Info.Title = "Tributary";
-            document.Info.Description = "Merge-compatible unified API. Authenticate with 'Authorization: Bearer <API key>'; " +
-                "account-scoped endpoints also need 'X-Account-Token'.";
-            return Task.CompletedTask;
-        }));
-        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        builder.Services.AddOpenApi(ApiDocumentation.Configure);
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"], timeout: TimeSpan.FromSeconds(5));
         builder.Services.AddHostedService<MigrateOnStart>();
         builder.Services.AddHostedService<StartupBanner>();
         builder.Services.AddHostedService<Sync.SyncWorker>();
@@ -53,15 +50,19 @@ internal static class TributaryServer
 
         var app = builder.Build();
 
+        app.UseMiddleware<RequestLogging>();
         app.Use(TrimTrailingSlash);
         app.UseExceptionHandler();
         app.UseJsonStatusCodeBodies();
         app.Use(RejectOversizedBodies);
         app.UseRouting();
+        app.Use(RequestLogging.NameSpanAfterRouting);
+        app.UseMiddleware<AuthenticationMetrics>();
         app.UseMiddleware<ApiAuthenticationMiddleware>();
 
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        // live: the process answers (no dependencies); ready: it can serve, i.e. the database answers.
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = HealthResponse.WriteAsync });
         app.MapOpenApi("/openapi/{documentName}.json");
         app.UseSwaggerUI(o =>
         {
@@ -70,7 +71,8 @@ internal static class TributaryServer
             o.DocumentTitle = "Tributary API";
         });
 
-        var category = app.MapGroup($"/api/{CategoryPattern}/v1");
+        var category = app.MapGroup($"/api/{CategoryPattern}/v1").WithPathParameter(new PathParameter("category",
+            "Merge's category. Organization and linked-account endpoints answer the same under every category.", Categories));
         category.MapKeys();
         category.MapAuditTrail();
         category.MapLinkedAccounts();
@@ -115,10 +117,20 @@ internal static class TributaryServer
 
     private sealed class DatabaseHealthCheck(TributaryDbContext db) : IHealthCheck
     {
-        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-            await db.Database.CanConnectAsync(cancellationToken)
-                ? HealthCheckResult.Healthy()
-                : HealthCheckResult.Unhealthy("The database is unreachable.");
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                return await db.Database.CanConnectAsync(cancellationToken)
+                    ? HealthCheckResult.Healthy("The database answers.")
+                    : HealthCheckResult.Unhealthy("The database is unreachable.");
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // The exception goes to the log (health check failures are logged at Error), not to the public answer.
+                return HealthCheckResult.Unhealthy("The database is unreachable.", e);
+            }
+        }
     }
 
     /// <summary>Migrates before anything else starts, so the first request finds the schema ready.</summary>

@@ -57,8 +57,23 @@ internal static class TributaryServices
         {
             Directory.CreateDirectory(settings.DataDirectory);
         }
-        await using var scope = services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<TributaryDbContext>();
-        await db.Database.MigrateAsync(cancellationToken);
+        using var activity = Telemetry.Source.StartActivity("tributary.migrate");
+        activity?.SetTag("db.system.name", settings.Provider == DatabaseProvider.Sqlite ? "sqlite" : "postgresql");
+        try
+        {
+            await using var scope = services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<TributaryDbContext>();
+            if (activity is not null)
+            {
+                var pending = await db.Database.GetPendingMigrationsAsync(cancellationToken);
+                activity.SetTag("tributary.migrations.pending", pending.Count());
+            }
+            await db.Database.MigrateAsync(cancellationToken);
+        }
+        catch (Exception e)
+        {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, e.Message);
+            throw;
+        }
     }
 }

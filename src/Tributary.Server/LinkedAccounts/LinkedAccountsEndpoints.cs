@@ -18,11 +18,25 @@ internal static class LinkedAccountsEndpoints
     {
         category.MapGet("/account-details", DetailsAsync).RequireAccountToken()
             .WithName("RetrieveAccountDetails").WithTags("Linked accounts")
-            .WithSummary("The linked account named by X-Account-Token");
+            .WithSummary("The linked account named by X-Account-Token")
+            .ProducesError(StatusCodes.Status404NotFound, "The linked account was deleted.");
         category.MapGet("/linked-accounts", ListAsync).RequireApiKey()
             .WithName("ListLinkedAccounts").WithTags("Linked accounts")
             .WithSummary("The organization's linked accounts")
-            .WithDescription("A test key lists only test accounts. Without is_test_account a production key lists production accounts; with it, test accounts.");
+            .WithDescription("A test key lists only test accounts. Without is_test_account a production key lists production accounts; with it, test accounts.")
+            .WithQueryParameters(
+                QueryParameter.Cursor,
+                QueryParameter.PageSize,
+                new("category", ParameterType.String, "Only accounts of this category.", Categories),
+                new("end_user_email_address", ParameterType.String, "Only accounts of the end user with this email address.") { MaxLength = 100 },
+                new("end_user_organization_name", ParameterType.String, "Only accounts of the end user's organization with this name.") { MaxLength = 100 },
+                new("end_user_origin_id", ParameterType.String, "Only accounts of the end user with this id in your system.") { MaxLength = 100 },
+                new("end_user_origin_ids", ParameterType.StringList, "Only accounts of these end users (ids in your system; comma-separated or repeated)."),
+                new("id", ParameterType.Uuid, "Only the account with this id."),
+                new("ids", ParameterType.UuidList, "Only accounts with these ids (comma-separated or repeated)."),
+                new("integration_name", ParameterType.String, "Only accounts of this integration (its name or slug, e.g. Google Drive or google-drive).") { MaxLength = 100 },
+                new("is_test_account", ParameterType.String, "Present (any value): list test accounts. Absent: list production accounts (a test key always lists test accounts)."),
+                new("status", ParameterType.String, "Only accounts in this status.", Statuses));
         return category;
     }
 

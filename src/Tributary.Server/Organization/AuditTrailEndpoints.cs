@@ -22,7 +22,14 @@ internal static class AuditTrailEndpoints
         category.MapGet("/audit-trail", ListAsync).RequireApiKey()
             .WithName("ListAuditTrail").WithTags("Organization")
             .WithSummary("The organization's audit trail, newest first")
-            .WithDescription("Filters: start_date, end_date (ISO 8601; no zone = UTC), event_type (Merge's EventTypeEnum), user_email.");
+            .WithDescription("Filters: start_date, end_date (ISO 8601; no zone = UTC), event_type (Merge's EventTypeEnum), user_email.")
+            .WithQueryParameters(
+                QueryParameter.Cursor,
+                QueryParameter.PageSize,
+                new("start_date", ParameterType.DateTime, "Only events at or after this time (ISO 8601; no zone means UTC)."),
+                new("end_date", ParameterType.DateTime, "Only events at or before this time (ISO 8601; no zone means UTC)."),
+                new("event_type", ParameterType.String, "Only events of this type (Merge's EventTypeEnum).", AuditEventTypes.All),
+                new("user_email", ParameterType.String, "Only events by the user with this email address.") { MaxLength = 254 });
         return category;
     }
 

@@ -21,11 +21,14 @@ internal static class KeysEndpoints
         category.MapPost("/generate-key", GenerateAsync).RequireApiKey()
             .WithName("GenerateKey").WithTags("Organization")
             .WithSummary("Create a remote production API key")
-            .WithDescription("Needs a production key. The new key is shown once, in this response.");
+            .WithDescription("Needs a production key. The new key is shown once, in this response.")
+            .Accepts<KeyNameRequest>("application/json")
+            .ProducesError(StatusCodes.Status403Forbidden, "The calling key is a test key; only production keys create production keys.");
         category.MapPost("/regenerate-key", RegenerateAsync).RequireApiKey()
             .WithName("RegenerateKey").WithTags("Organization")
             .WithSummary("Exchange the calling API key for a new one")
-            .WithDescription("The key that authenticated this request stops working at once; the new key is shown once.");
+            .WithDescription("The key that authenticated this request stops working at once; the new key is shown once.")
+            .Accepts<KeyNameRequest>("application/json");
         return category;
     }
 
@@ -63,6 +66,11 @@ internal static class KeysEndpoints
         if (body.Name.Length > 200)
         {
             throw ValidationException.For("name", "Ensure this field has no more than 200 characters.");
+        }
+        if (body.Name.Any(char.IsControl))
+        {
+            // PostgreSQL cannot store NUL in text, and no key name needs a control character.
+            throw ValidationException.For("name", "The name must not contain control characters.");
         }
         return body.Name.Trim();
     }
