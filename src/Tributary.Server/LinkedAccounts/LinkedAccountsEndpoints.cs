@@ -23,7 +23,7 @@ internal static class LinkedAccountsEndpoints
         category.MapGet("/linked-accounts", ListAsync).RequireApiKey()
             .WithName("ListLinkedAccounts").WithTags("Linked accounts")
             .WithSummary("The organization's linked accounts")
-            .WithDescription("A test key lists only test accounts. Without is_test_account a production key lists production accounts; with it, test accounts.")
+            .WithDescription("A test key lists only test accounts. A production key lists production accounts, or test accounts with is_test_account=true.")
             .WithQueryParameters(
                 QueryParameter.Cursor,
                 QueryParameter.PageSize,
@@ -35,7 +35,7 @@ internal static class LinkedAccountsEndpoints
                 new("id", ParameterType.Uuid, "Only the account with this id."),
                 new("ids", ParameterType.UuidList, "Only accounts with these ids (comma-separated or repeated)."),
                 new("integration_name", ParameterType.String, "Only accounts of this integration (its name or slug, e.g. Google Drive or google-drive).") { MaxLength = 100 },
-                new("is_test_account", ParameterType.String, "Present (any value): list test accounts. Absent: list production accounts (a test key always lists test accounts)."),
+                new("is_test_account", ParameterType.Boolean, "true: list test accounts. false or absent: production accounts (a test key always lists test accounts)."),
                 new("status", ParameterType.String, "Only accounts in this status.", Statuses));
         return category;
     }
@@ -62,14 +62,14 @@ internal static class LinkedAccountsEndpoints
         var id = query.Guid("id");
         var ids = query.Guids("ids");
         var integrationName = query.String("integration_name", 100);
-        var isTestAccount = query.String("is_test_account");
+        var isTestAccount = query.Bool("is_test_account");
         var status = query.Choice("status", Statuses);
         query.ThrowIfInvalid();
 
         IQueryable<LinkedAccount> accounts = db.LinkedAccounts.AsNoTracking();
-        // Merge: is_test_account present lists test accounts, absent lists the others. A test key
+        // Merge: is_test_account=true lists test accounts; false or absent lists production ones (its SDK sends "false"). A test key
         // sees only test accounts either way (the tenant filter).
-        var wantTest = isTestAccount is not null || tenant.Environment == ApiEnvironment.Test;
+        var wantTest = isTestAccount == true || tenant.Environment == ApiEnvironment.Test;
         var environment = wantTest ? ApiEnvironment.Test : ApiEnvironment.Production;
         accounts = accounts.Where(a => a.Environment == environment);
         if (category is not null)

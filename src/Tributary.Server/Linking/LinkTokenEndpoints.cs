@@ -89,9 +89,17 @@ internal static class LinkTokenEndpoints
 
         var environment = tenant.Environment ?? ApiEnvironment.Production;
         // One linked account per end user and category: an existing one is relinked, not duplicated.
-        var existing = await db.LinkedAccounts
-            .Where(a => a.EndUserOriginId == originId && categories.Contains(a.Category) && a.Environment == environment)
-            .OrderBy(a => a.CreatedAt).Select(a => (Guid?)a.Id).FirstOrDefaultAsync(ct);
+        // The tenant filter already keeps a test key to test accounts; among several candidates the
+        // preselected integration's account wins, then the key's own environment.
+        var candidates = await db.LinkedAccounts
+            .Where(a => a.EndUserOriginId == originId && categories.Contains(a.Category))
+            .Select(a => new { a.Id, a.IntegrationSlug, a.Environment, a.CreatedAt })
+            .ToListAsync(ct);
+        var existing = candidates
+            .OrderByDescending(a => a.IntegrationSlug == integration?.Slug)
+            .ThenByDescending(a => a.Environment == environment)
+            .ThenBy(a => a.CreatedAt)
+            .Select(a => (Guid?)a.Id).FirstOrDefault();
 
         var token = Secrets.Create(Secrets.LinkTokenPrefix);
         var now = time.GetUtcNow();

@@ -46,20 +46,29 @@ public sealed class OpenApiDocumentTests
             .Where(p => p.Name.StartsWith("/api/", StringComparison.Ordinal))
             .SelectMany(p => p.Value.EnumerateObject().Select(o => (Path: p.Name, Method: o.Name, Operation: o.Value)))
             .ToList();
-        Assert.Equal(5, operations.Count);
+        Assert.Contains(operations, o => o.Path == $"{Base}/generate-key" && o.Method == "post");
+        Assert.Contains(operations, o => o.Path == $"{Base}/audit-trail" && o.Method == "get");
         foreach (var (path, method, operation) in operations)
         {
             var security = Assert.Single(operation.GetProperty("security").EnumerateArray());
             Assert.True(security.TryGetProperty("ApiKey", out _), $"{method} {path} lacks the ApiKey security requirement");
 
-            var category = Parameters(operation, "path")["category"];
-            Assert.True(category.GetProperty("required").GetBoolean());
-            Assert.Equal(TributaryServer.Categories, Enum(category));
+            if (path.Contains("{category}", StringComparison.Ordinal))
+            {
+                var category = Parameters(operation, "path")["category"];
+                Assert.True(category.GetProperty("required").GetBoolean());
+                Assert.Equal(TributaryServer.Categories, Enum(category));
+            }
 
             var responses = operation.GetProperty("responses");
             Assert.Equal("#/components/schemas/Error", Ref(responses.GetProperty("401")));
-            Assert.True(responses.TryGetProperty("200", out var success), $"{method} {path} has no 200 response");
-            Assert.NotNull(Ref(success));
+            Assert.True(responses.TryGetProperty("200", out var success) || responses.TryGetProperty("201", out success),
+                $"{method} {path} has no success response");
+            // Only delete-account answers with an empty body (Merge's SDK accepts exactly that there).
+            if (!path.EndsWith("/delete-account", StringComparison.Ordinal))
+            {
+                Assert.NotNull(Ref(success));
+            }
         }
     }
 

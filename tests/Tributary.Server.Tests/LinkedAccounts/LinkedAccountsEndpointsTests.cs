@@ -65,6 +65,8 @@ public sealed class LinkedAccountsEndpointsTests
             ("is_test_account=true", [t]),
             ("is_test_account=true&end_user_origin_id=u-a", [t]),
             ("is_test_account=true&status=IDLE", []),
+            // Merge's Node SDK sends the flag as a string, false included: false means production accounts.
+            ("is_test_account=false", [a, b, c, d]),
             ("category=filestorage&status=COMPLETE&end_user_email_address=pat@example.com&integration_name=Google%20Drive", [a]),
             ("end_user_email_address=pat@example.com&category=hris&end_user_origin_ids=u-a,u-c", [c]),
             ("unknown_param=1&include_duplicates=true", [a, b, c, d]),
