@@ -7,6 +7,7 @@ using Tributary.Server.Auth;
 using Tributary.Server.Errors;
 using Tributary.Server.LinkedAccounts;
 using Tributary.Server.Linking;
+using Tributary.Server.Linking.Ui;
 using Tributary.Server.OAuthApps;
 using Tributary.Server.Organization;
 
@@ -33,7 +34,9 @@ internal static class TributaryServer
         builder.AddTributaryTelemetry();
 
         builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
+        builder.Services.AddExceptionHandler<LinkExceptionHandler>();
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
+        builder.Services.AddLinkUi();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
@@ -55,6 +58,7 @@ internal static class TributaryServer
         app.UseExceptionHandler();
         app.UseJsonStatusCodeBodies();
         app.Use(RejectOversizedBodies);
+        app.UseMiddleware<LinkSecurityHeaders>();
         app.UseRouting();
         app.UseMiddleware<ApiAuthenticationMiddleware>();
 
@@ -78,6 +82,8 @@ internal static class TributaryServer
         category.MapIssues();
         app.MapLegacyLinkToken();
         app.MapOAuthApps();
+        app.MapLinkUi();
+        app.MapRazorPages();
         return app;
     }
 
