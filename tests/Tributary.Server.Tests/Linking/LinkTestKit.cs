@@ -113,6 +113,20 @@ internal static partial class LinkTestKit
                 """, "text/html; charset=utf-8"));
         });
 
+    /// <summary>A WebDAV server the size of a test: 207 for the right Basic login, 401 otherwise; records (method, Depth).</summary>
+    public static Task<LoopbackServer> StartFakeWebDavAsync(string username, string password, List<(string Method, string Depth)> seen) =>
+        LoopbackServer.StartAsync(server => server.Map("/dav/{**path}", (HttpRequest request) =>
+        {
+            lock (seen)
+            {
+                seen.Add((request.Method, request.Headers["Depth"].ToString()));
+            }
+            var expected = "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{username}:{password}"));
+            return request.Headers.Authorization != expected
+                ? Results.StatusCode(401)
+                : Results.Text("<?xml version=\"1.0\"?><d:multistatus xmlns:d=\"DAV:\"/>", "application/xml", statusCode: 207);
+        }));
+
     [GeneratedRegex("name=\"__csrf\" value=\"([^\"]+)\"")]
     private static partial Regex CsrfField();
 }

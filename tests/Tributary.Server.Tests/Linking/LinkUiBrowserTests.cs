@@ -284,6 +284,38 @@ public sealed class LinkUiBrowserTests
     }
 
     [Fact]
+    public async Task WebDavForm_WrongPassword_ErrorShownOnTheFieldAndAnnounced_RightOneConnects()
+    {
+        var seen = new List<(string Method, string Depth)>();
+        await using var dav = await LinkTestKit.StartFakeWebDavAsync("pat", "correct horse", seen);
+        await using var app = await TributaryApplication.StartAsync(DatabaseKind.Sqlite, kestrel: true);
+        var org = await app.CreateOrganizationAsync();
+        var link = await LinkTestKit.CreateLinkTokenAsync(app, org, integration: "webdav");
+        await using var context = await Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync($"{app.ClientOptions.BaseAddress.GetLeftPart(UriPartial.Authority)}/link/{link.LinkToken}/webdav/connect");
+
+        await page.GetByLabel("Server URL").FillAsync($"{dav.Origin}/dav/files/pat/");
+        await page.GetByLabel("Username").FillAsync("pat");
+        await page.GetByLabel("Password").FillAsync("wrong");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Connect" }).ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("Please correct the highlighted fields.");
+        await Expect(page.GetByLabel("Password")).ToHaveAttributeAsync("aria-invalid", "true");
+        await Expect(page.GetByLabel("Password")).ToHaveAttributeAsync("aria-describedby", "field-password-hint field-password-error");
+        await Expect(page.Locator("#field-password-error")).ToContainTextAsync("The server rejected this username and password.");
+        await Expect(page.GetByLabel("Server URL")).ToHaveValueAsync($"{dav.Origin}/dav/files/pat/");
+        await Expect(page.GetByLabel("Password")).ToHaveValueAsync("");
+        await Browser.ScreenshotAsync(page, "connect-webdav-error");
+
+        await page.GetByLabel("Password").FillAsync("correct horse");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Connect" }).ClickAsync();
+        await Expect(page.Locator("h1")).ToHaveTextAsync("WebDAV is connected");
+        await Browser.ScreenshotAsync(page, "done-webdav");
+        Assert.Equal([("PROPFIND", "0"), ("PROPFIND", "0")], seen);
+    }
+
+    [Fact]
     public async Task Picker_IsKeyboardOperable_TabReachesSearchAndIntegrations_EnterOpens()
     {
         await using var app = await TributaryApplication.StartAsync(DatabaseKind.Sqlite, kestrel: true);

@@ -2,11 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Tributary.Server.Tests.Infrastructure;
@@ -126,24 +123,31 @@ public sealed class LinkUiPagesTests
         Assert.Contains("Please ask your WebDAV admin", withoutLink, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Cancel_EndsTheSession_ExitPage_ThenTheLinkSaysSo()
+    {
+        await using var app = await TributaryApplication.StartAsync(DatabaseKind.Sqlite);
+        var org = await app.CreateOrganizationAsync();
+        var link = await LinkTestKit.CreateLinkTokenAsync(app, org, magicLink: true);
+        using var client = app.CreateClient();
+        var csrf = LinkTestKit.Csrf(await client.GetStringAsync($"/link/{link.LinkToken}/sandbox/connect", Ct));
+
+        var exit = await LinkTestKit.PostFormAsync(client, $"/link/{link.LinkToken}/exit", new Dictionary<string, string> { ["__csrf"] = csrf });
+        Assert.Equal(HttpStatusCode.OK, exit.StatusCode);
+        Assert.Contains("Nothing was connected", await exit.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        var again = await client.GetAsync($"/link/{link.LinkToken}", Ct);
+        Assert.Equal(HttpStatusCode.Gone, again.StatusCode);
+        Assert.Contains("Nothing was connected", await again.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        var session = await app.WithDbAsync((db, _) => db.LinkSessions.IgnoreQueryFilters().SingleAsync(Ct));
+        Assert.Equal(Tributary.Data.Entities.LinkSessionStatus.Exited, session.Status);
+    }
+
     [Theory]
     [MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
     public async Task WebDav_FormIsValidatedLiveWithPropfindDepth0_WrongPasswordShownOnTheForm(DatabaseKind kind)
     {
         var seen = new List<(string Method, string Depth)>();
-        await using var dav = await LoopbackServer.StartAsync(server => server.Map("/dav/{**path}", (HttpRequest request) =>
-        {
-            lock (seen)
-            {
-                seen.Add((request.Method, request.Headers["Depth"].ToString()));
-            }
-            var expected = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("pat:correct horse"));
-            if (request.Headers.Authorization != expected)
-            {
-                return Results.StatusCode(401);
-            }
-            return Results.Text("<?xml version=\"1.0\"?><d:multistatus xmlns:d=\"DAV:\"/>", "application/xml", statusCode: 207);
-        }));
+        await using var dav = await LinkTestKit.StartFakeWebDavAsync("pat", "correct horse", seen);
         await using var app = await TributaryApplication.StartAsync(kind);
         var org = await app.CreateOrganizationAsync();
         var link = await LinkTestKit.CreateLinkTokenAsync(app, org);

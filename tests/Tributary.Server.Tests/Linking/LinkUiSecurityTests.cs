@@ -50,7 +50,8 @@ public sealed class LinkUiSecurityTests
         await AssertNothingLinkedAsync(app);
 
         // The genuine answer still completes (the failed attempts did not burn the state)…
-        var consent = await client.PostAsync(new Uri(provider.AuthorizationUrl.Replace("/authorize", "/consent", StringComparison.Ordinal)),
+        using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+        var consent = await browser.PostAsync(new Uri(provider.AuthorizationUrl.Replace("/authorize", "/consent", StringComparison.Ordinal)),
             new FormUrlEncodedContent(new Dictionary<string, string>
             {
                 ["decision"] = "allow", ["redirect_uri"] = query["redirect_uri"]!, ["state"] = state,
