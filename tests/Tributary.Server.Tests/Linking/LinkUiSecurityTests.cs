@@ -68,6 +68,40 @@ public sealed class LinkUiSecurityTests
         Assert.Single(provider.TokenRequests);
     }
 
+    [Fact]
+    public async Task OAuthDeniedAtTheProvider_ShowsTryAgain_WhichIssuesAFreshStateAndRetiresTheOld()
+    {
+        await using var provider = await FakeOAuthProvider.StartAsync();
+        await using var app = await TributaryApplication.StartAsync(DatabaseKind.Sqlite, provider.SettingsFor("onedrive"));
+        var org = await app.CreateOrganizationAsync();
+        var link = await LinkTestKit.CreateLinkTokenAsync(app, org, integration: "onedrive", language: "de");
+        using var client = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var authorize = await SameOriginGetAsync(client, $"/link/{link.LinkToken}/onedrive/connect?handler=authorize&mode=page");
+        var state = QueryHelpers.ParseQuery(authorize.Headers.Location!.Query)["state"].ToString();
+
+        var denied = await client.GetAsync($"/link/oauth/onedrive/callback?error=access_denied&state={Uri.EscapeDataString(state)}", Ct);
+        var html = await denied.Content.ReadAsStringAsync(Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, denied.StatusCode);
+        Assert.Contains("Der Zugriff wurde nicht gewährt", html, StringComparison.Ordinal);
+        var retryUrl = WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(html, "href=\"(/link/oauth/onedrive/callback\\?handler=retry[^\"]+)\"").Groups[1].Value);
+        Assert.NotEmpty(retryUrl);
+
+        // A cross-site page cannot push the end user into a new sign-in.
+        using (var crossSite = new HttpRequestMessage(HttpMethod.Get, retryUrl))
+        {
+            crossSite.Headers.Add("Sec-Fetch-Site", "cross-site");
+            Assert.Equal(HttpStatusCode.BadRequest, (await client.SendAsync(crossSite, Ct)).StatusCode);
+        }
+        var retry = await SameOriginGetAsync(client, retryUrl);
+        Assert.Equal(HttpStatusCode.Redirect, retry.StatusCode);
+        var fresh = QueryHelpers.ParseQuery(retry.Headers.Location!.Query)["state"].ToString();
+        Assert.NotEqual(state, fresh);
+        var stale = await client.GetAsync($"/link/oauth/onedrive/callback?code=x&state={Uri.EscapeDataString(state)}", Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, stale.StatusCode);
+        Assert.Contains("This sign-in can&#x27;t be completed", await stale.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        await AssertNothingLinkedAsync(app);
+    }
+
     [Theory]
     [MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
     public async Task ExpiredLinkToken_IsRefusedEverywhere_NothingLinked(DatabaseKind kind)

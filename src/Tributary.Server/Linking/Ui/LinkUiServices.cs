@@ -1,5 +1,8 @@
 using System.Net;
 using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
+using Microsoft.Extensions.WebEncoders;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Tributary.Server.Linking.Credentials;
@@ -19,6 +22,8 @@ internal static class LinkUiServices
             // Link runs in third-party iframes where cookies are blocked: forms carry a per-session token instead (LinkCsrf).
             o.Conventions.ConfigureFilter(new IgnoreAntiforgeryTokenAttribute());
         });
+        // German text stays readable in the HTML (ä, not &#xE4;); markup characters are still encoded.
+        services.Configure<WebEncoderOptions>(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
         services.AddScoped<LinkPageContext>();
         services.AddScoped<LinkPageServices>();
         services.AddScoped<OAuthFlow>();
