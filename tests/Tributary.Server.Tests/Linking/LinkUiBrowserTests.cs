@@ -138,6 +138,10 @@ public sealed class LinkUiBrowserTests
         await Expect(page.Locator("h1")).ToHaveTextAsync("Acme asks you to connect Google Drive");
         await Expect(page.Locator(".lead")).ToContainTextAsync("pat@example.com");
         await Expect(page.Locator(".lead")).ToContainTextAsync("Example Corp");
+        if (kind == DatabaseKind.Sqlite)
+        {
+            await Browser.ScreenshotAsync(page, "magic-link-confirm");
+        }
         await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
 
         // Preselected integration: no picker, straight to the requested data.
@@ -206,10 +210,12 @@ public sealed class LinkUiBrowserTests
 
         var popup = await page.RunAndWaitForPopupAsync(() => frame.GetByRole(AriaRole.Link, new() { Name = "Continue to Dropbox" }).ClickAsync());
         await Expect(frame.Locator("[data-waiting]")).ToBeVisibleAsync();
+        await Browser.ScreenshotAsync(page, "oauth-popup-waiting");
         await Expect(popup.Locator("h1")).ToHaveTextAsync("Allow Tributary to read your files?");
         Assert.Equal("offline", provider.LastAuthorization["token_access_type"]);
         await popup.ClickAsync("#allow");
         await Expect(popup.Locator("h1")).ToHaveTextAsync("Dropbox is connected");
+        await Expect(popup.Locator(".muted")).ToHaveTextAsync("You can close this window and return to Acme.");
 
         var success = await WaitForEventAsync(page, "success");
         await Expect(frame.Locator("h1")).ToHaveTextAsync("Dropbox is connected");
@@ -294,6 +300,11 @@ public sealed class LinkUiBrowserTests
         await using var context = await Browser.NewContextAsync();
         var page = await context.NewPageAsync();
         await page.GotoAsync($"{app.ClientOptions.BaseAddress.GetLeftPart(UriPartial.Authority)}/link/{link.LinkToken}/webdav/connect");
+        await page.GetByRole(AriaRole.Link, new() { Name = "I'm not an admin of WebDAV" }).ClickAsync();
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Ask an admin to connect WebDAV");
+        await Expect(page.GetByLabel("Link for your admin")).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("/magic-link/trb_link_"));
+        await Browser.ScreenshotAsync(page, "admin-needed");
+        await page.GetByRole(AriaRole.Link, new() { Name = "I'm an admin, go back" }).ClickAsync();
 
         await page.GetByLabel("Server URL").FillAsync($"{dav.Origin}/dav/files/pat/");
         await page.GetByLabel("Username").FillAsync("pat");

@@ -27,11 +27,8 @@ internal sealed class LinkPageServices(
 /// <summary>A clear error screen: what happened and what the end user can do.</summary>
 internal sealed record LinkProblem(int Status, string Title, string Lead)
 {
-    /// <summary>A link back into the flow ("Try again"), if there is one.</summary>
+    /// <summary>A link back into the flow ("Back", "Try again"), if there is one.</summary>
     public (string Label, string Url)? Action { get; init; }
-
-    /// <summary>A POST form back into the flow (OAuth retry), with its hidden fields.</summary>
-    public (string Label, string Url, IReadOnlyDictionary<string, string> Fields)? PostAction { get; init; }
 }
 
 /// <summary>The success screen's content.</summary>

@@ -24,17 +24,14 @@ internal sealed class OAuthCallbackModel(LinkPageServices services, IntegrationC
         }
         await UseSessionAsync(session, ct);
         var inPopup = session.OAuthInPopup;
-        var retry = new LinkProblem(0, "", "") { Action = (Text["retry"], RetryUrl(integration, state!)) };
+        // The state stays valid after a refusal, so "Try again" can start over from this same session.
+        LinkProblem Retryable(int status, string title, string lead) =>
+            new(status, title, lead) { Action = (Text["retry"], RetryUrl(integration, state!)) };
 
         if (!string.IsNullOrEmpty(error) || string.IsNullOrEmpty(code))
         {
-            // access_denied and friends: the end user (or the provider) said no; the state stays valid for "Try again".
-            return ShowProblem(retry with
-            {
-                Status = StatusCodes.Status400BadRequest,
-                Title = Text["problem.denied.title"],
-                Lead = Text["problem.denied.lead", definition.Name],
-            });
+            // access_denied and friends: the end user (or the provider) said no.
+            return ShowProblem(Retryable(StatusCodes.Status400BadRequest, Text["problem.denied.title"], Text["problem.denied.lead", definition.Name]));
         }
         if (OfferedIntegration(integration) is null || await OAuthClientAsync(definition, ct) is not { } client)
         {
@@ -44,12 +41,8 @@ internal sealed class OAuthCallbackModel(LinkPageServices services, IntegrationC
         var result = await Services.OAuth.ExchangeAsync(session, definition, client, code, redirectUri, ct);
         if (result is not TokenExchangeResult.Success success)
         {
-            return ShowProblem(retry with
-            {
-                Status = StatusCodes.Status502BadGateway,
-                Title = Text["problem.exchange.title", definition.Name],
-                Lead = Text["problem.exchange.lead", definition.Name, OrganizationName],
-            });
+            return ShowProblem(Retryable(StatusCodes.Status502BadGateway,
+                Text["problem.exchange.title", definition.Name], Text["problem.exchange.lead", definition.Name, OrganizationName]));
         }
         OAuthFlow.Clear(session);
         await Services.Flow.CompleteAsync(session, definition, success.Credential, ct);
