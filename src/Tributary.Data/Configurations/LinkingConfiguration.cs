@@ -51,7 +51,11 @@ internal sealed class LinkSessionConfiguration : IEntityTypeConfiguration<LinkSe
         builder.Property(l => l.Categories).HasMaxLength(200);
         builder.Property(l => l.Integration).HasMaxLength(64);
         builder.Property(l => l.Language).HasMaxLength(2);
+        builder.Property(l => l.OAuthStateHash).HasMaxLength(32);
+        builder.Property(l => l.OAuthIntegration).HasMaxLength(64);
+        builder.Property(l => l.OAuthCodeVerifier).HasMaxLength(256);
         builder.HasIndex(l => l.LinkTokenHash).IsUnique();
+        builder.HasIndex(l => l.OAuthStateHash).IsUnique();
         builder.HasIndex(l => l.PublicTokenHash).IsUnique();
         builder.HasIndex(l => l.ExpiresAt);
         builder.HasOne<Organization>().WithMany().HasForeignKey(l => l.OrganizationId).OnDelete(DeleteBehavior.Cascade);

@@ -37,6 +37,20 @@ public sealed class LinkSession
     public byte[]? PublicTokenHash { get; set; }
     public DateTime? PublicTokenExpiresAt { get; set; }
     public DateTime? CompletedAt { get; set; }
+
+    /// <summary>SHA-256 of the OAuth <c>state</c> of the authorization in progress; the callback finds the session by it.</summary>
+    public byte[]? OAuthStateHash { get; set; }
+
+    /// <summary>The integration the OAuth state was issued for: a callback on another provider's path is refused.</summary>
+    public string? OAuthIntegration { get; set; }
+
+    /// <summary>The PKCE code verifier, sealed by the credential vault (it must be sent back in clear to the token endpoint).</summary>
+    public byte[]? OAuthCodeVerifier { get; set; }
+
+    public DateTime? OAuthStartedAt { get; set; }
+
+    /// <summary>The authorization runs in a popup (embedded Link), so the callback page closes itself.</summary>
+    public bool OAuthInPopup { get; set; }
 }
 
 public enum LinkSessionStatus

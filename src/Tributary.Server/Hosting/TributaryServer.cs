@@ -8,6 +8,7 @@ using Tributary.Server.Errors;
 using Tributary.Server.FileStorage;
 using Tributary.Server.LinkedAccounts;
 using Tributary.Server.Linking;
+using Tributary.Server.Linking.Ui;
 using Tributary.Server.OAuthApps;
 using Tributary.Server.Organization;
 
@@ -37,7 +38,9 @@ internal static class TributaryServer
         builder.AddTributaryTelemetry();
 
         builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
+        builder.Services.AddExceptionHandler<LinkExceptionHandler>();
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
+        builder.Services.AddLinkUi();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi(ApiDocumentation.Configure);
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"], timeout: TimeSpan.FromSeconds(5));
@@ -55,6 +58,7 @@ internal static class TributaryServer
         app.UseExceptionHandler();
         app.UseJsonStatusCodeBodies();
         app.Use(RejectOversizedBodies);
+        app.UseMiddleware<LinkSecurityHeaders>();
         app.UseRouting();
         app.Use(RequestLogging.NameSpanAfterRouting);
         app.UseMiddleware<AuthenticationMetrics>();
@@ -83,6 +87,8 @@ internal static class TributaryServer
         app.MapLegacyLinkToken();
         app.MapOAuthApps();
         app.MapFileStorage();
+        app.MapLinkUi();
+        app.MapRazorPages();
         return app;
     }
 

@@ -34,7 +34,7 @@ internal static class TributaryServices
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(_ => MasterKey.Load(settings.MasterKey, settings.DataDirectory));
         services.AddSingleton<CursorCodec>();
-        services.AddSingleton(_ => IntegrationCatalog.LoadEmbedded());
+        services.AddSingleton(_ => Linking.OAuth.IntegrationAuthConfiguration.Apply(IntegrationCatalog.LoadEmbedded(), configuration));
         services.AddScoped<TenantContext>();
         services.AddScoped<ITenantScope>(sp => sp.GetRequiredService<TenantContext>());
         services.AddSingleton<AuditTrail>();

@@ -702,6 +702,29 @@ namespace Tributary.Data.Migrations.Postgres
                         .HasColumnType("uuid")
                         .HasColumnName("linked_account_id");
 
+                    b.Property<byte[]>("OAuthCodeVerifier")
+                        .HasMaxLength(256)
+                        .HasColumnType("bytea")
+                        .HasColumnName("o_auth_code_verifier");
+
+                    b.Property<bool>("OAuthInPopup")
+                        .HasColumnType("boolean")
+                        .HasColumnName("o_auth_in_popup");
+
+                    b.Property<string>("OAuthIntegration")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("o_auth_integration");
+
+                    b.Property<DateTime?>("OAuthStartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("o_auth_started_at");
+
+                    b.Property<byte[]>("OAuthStateHash")
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea")
+                        .HasColumnName("o_auth_state_hash");
+
                     b.Property<Guid>("OrganizationId")
                         .HasColumnType("uuid")
                         .HasColumnName("organization_id");
@@ -730,6 +753,9 @@ namespace Tributary.Data.Migrations.Postgres
                     b.HasIndex("ExpiresAt");
 
                     b.HasIndex("LinkTokenHash")
+                        .IsUnique();
+
+                    b.HasIndex("OAuthStateHash")
                         .IsUnique();
 
                     b.HasIndex("OrganizationId");

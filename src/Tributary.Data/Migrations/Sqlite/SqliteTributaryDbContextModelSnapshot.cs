@@ -697,6 +697,29 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("linked_account_id");
 
+                    b.Property<byte[]>("OAuthCodeVerifier")
+                        .HasMaxLength(256)
+                        .HasColumnType("BLOB")
+                        .HasColumnName("o_auth_code_verifier");
+
+                    b.Property<bool>("OAuthInPopup")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("o_auth_in_popup");
+
+                    b.Property<string>("OAuthIntegration")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("o_auth_integration");
+
+                    b.Property<DateTime?>("OAuthStartedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("o_auth_started_at");
+
+                    b.Property<byte[]>("OAuthStateHash")
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB")
+                        .HasColumnName("o_auth_state_hash");
+
                     b.Property<Guid>("OrganizationId")
                         .HasColumnType("TEXT")
                         .HasColumnName("organization_id");
@@ -725,6 +748,9 @@ namespace Tributary.Data.Migrations.Sqlite
                     b.HasIndex("ExpiresAt");
 
                     b.HasIndex("LinkTokenHash")
+                        .IsUnique();
+
+                    b.HasIndex("OAuthStateHash")
                         .IsUnique();
 
                     b.HasIndex("OrganizationId");
