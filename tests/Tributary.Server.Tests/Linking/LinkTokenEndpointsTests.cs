@@ -139,7 +139,8 @@ public sealed class LinkTokenEndpointsTests
         using var current = app.CreateApiClient(org.ProductionKey, secondToken);
         var details = await current.GetFromJsonAsync<JsonElement>("/api/filestorage/v1/account-details", Ct);
         Assert.Equal(firstId, details.GetProperty("id").GetGuid());
-        var list = await api.GetFromJsonAsync<JsonElement>("/api/filestorage/v1/linked-accounts?end_user_origin_id=user-7", Ct);
+        // Sandbox accounts are test data.
+        var list = await api.GetFromJsonAsync<JsonElement>("/api/filestorage/v1/linked-accounts?end_user_origin_id=user-7&is_test_account=true", Ct);
         Assert.Equal(1, list.GetProperty("results").GetArrayLength());
     }
 
