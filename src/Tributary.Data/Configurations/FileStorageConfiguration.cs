@@ -71,7 +71,8 @@ internal sealed class StoredUserConfiguration : IEntityTypeConfiguration<StoredU
         builder.ConfigureSynced("fs_users");
         builder.Property(u => u.Name).HasMaxLength(254);
         builder.Property(u => u.EmailAddress).HasMaxLength(2000);
-        builder.HasIndex(u => new { u.LinkedAccountId, u.EmailAddress });
+        builder.Property(u => u.NormalizedEmailAddress).HasMaxLength(2000);
+        builder.HasIndex(u => new { u.LinkedAccountId, u.NormalizedEmailAddress });
     }
 }
 

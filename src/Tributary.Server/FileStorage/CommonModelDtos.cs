@@ -60,8 +60,10 @@ internal static class CommonModelDtos
         g.Id, g.RemoteId, g.CreatedAt, g.ModifiedAt, g.Name, users ?? Ids(g.UsersJson), childGroups ?? Ids(g.ChildGroupsJson),
         g.RemoteWasDeleted, null, RemoteData(g, remoteData));
 
-    public static IReadOnlyList<object> Ids(string json) =>
-        JsonSerializer.Deserialize<List<Guid>>(json)?.Cast<object>().ToList() ?? [];
+    public static IReadOnlyList<object> Ids(string json) => IdList(json).Cast<object>().ToList();
+
+    /// <summary>A stored JSON array of Merge ids (a group's users or child groups).</summary>
+    public static List<Guid> IdList(string json) => JsonSerializer.Deserialize<List<Guid>>(json) ?? [];
 
     private static List<PermissionDto> Permissions(string json, DateTime createdAt, DateTime modifiedAt) =>
         StoreMapper.ReadPermissions(json)

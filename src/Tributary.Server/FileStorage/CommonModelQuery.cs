@@ -33,6 +33,18 @@ internal sealed record CommonModelQuery(
         query.String("remote_id", 1000),
         query.Expand(expandable));
 
+    /// <summary>
+    /// What a retrieve-by-id takes: <c>expand</c>, <c>include_remote_data</c> and <c>include_shell_data</c>.
+    /// A retrieve shows the row even when it was deleted remotely.
+    /// </summary>
+    public static CommonModelQuery ReadRetrieve(QueryReader query, IReadOnlyCollection<string> expandable) => new(
+        null, 1, null, null, null, null,
+        IncludeDeletedData: true,
+        query.Bool("include_remote_data") ?? false,
+        query.Bool("include_shell_data") ?? false,
+        null,
+        query.Expand(expandable));
+
     /// <summary>Applies the shared filters. <paramref name="model"/> turns remote_id into the derived id, an indexed key lookup.</summary>
     public IQueryable<T> Apply<T>(IQueryable<T> rows, TenantContext tenant, string model) where T : SyncedRecord
     {

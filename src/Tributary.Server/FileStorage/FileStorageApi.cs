@@ -1,5 +1,9 @@
 using Tributary.Server.Auth;
+using Tributary.Server.FileStorage.Drives;
 using Tributary.Server.FileStorage.Files;
+using Tributary.Server.FileStorage.Folders;
+using Tributary.Server.FileStorage.Groups;
+using Tributary.Server.FileStorage.Users;
 
 namespace Tributary.Server.FileStorage;
 
@@ -10,6 +14,10 @@ internal static class FileStorageApi
     {
         var fileStorage = app.MapGroup("/api/filestorage/v1").RequireAccountToken();
         fileStorage.MapFiles();
+        fileStorage.MapFolders();
+        fileStorage.MapDrives();
+        fileStorage.MapUsers();
+        fileStorage.MapGroups();
         return app;
     }
 }

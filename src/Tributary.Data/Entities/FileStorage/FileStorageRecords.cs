@@ -48,8 +48,27 @@ public sealed class StoredFile : SyncedRecord
 /// <summary>Merge's File Storage <c>User</c>.</summary>
 public sealed class StoredUser : SyncedRecord
 {
+    private string? _emailAddress;
+
     public string? Name { get; set; }
-    public string? EmailAddress { get; set; }
+
+    /// <summary>As the provider reports it; setting it also sets <see cref="NormalizedEmailAddress"/>.</summary>
+    public string? EmailAddress
+    {
+        get => _emailAddress;
+        set
+        {
+            _emailAddress = value;
+            NormalizedEmailAddress = value?.ToLowerInvariant();
+        }
+    }
+
+    /// <summary>
+    /// <see cref="EmailAddress"/> lower-cased (invariant culture, in .NET so both databases agree):
+    /// the indexed key of Merge's case-insensitive <c>email_address</c> filter.
+    /// </summary>
+    public string? NormalizedEmailAddress { get; private set; }
+
     public bool IsMe { get; set; }
 }
 

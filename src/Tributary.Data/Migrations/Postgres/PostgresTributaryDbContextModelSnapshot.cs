@@ -540,6 +540,11 @@ namespace Tributary.Data.Migrations.Postgres
                         .HasColumnType("character varying(254)")
                         .HasColumnName("name");
 
+                    b.Property<string>("NormalizedEmailAddress")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("normalized_email_address");
+
                     b.Property<string>("RemoteDataJson")
                         .HasColumnType("text")
                         .HasColumnName("remote_data_json");
@@ -556,7 +561,7 @@ namespace Tributary.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("LinkedAccountId", "EmailAddress");
+                    b.HasIndex("LinkedAccountId", "NormalizedEmailAddress");
 
                     b.HasIndex("LinkedAccountId", "CreatedAt", "Id");
 

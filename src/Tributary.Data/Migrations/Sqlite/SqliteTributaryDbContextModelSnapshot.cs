@@ -535,6 +535,11 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("name");
 
+                    b.Property<string>("NormalizedEmailAddress")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("normalized_email_address");
+
                     b.Property<string>("RemoteDataJson")
                         .HasColumnType("TEXT")
                         .HasColumnName("remote_data_json");
@@ -551,7 +556,7 @@ namespace Tributary.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("LinkedAccountId", "EmailAddress");
+                    b.HasIndex("LinkedAccountId", "NormalizedEmailAddress");
 
                     b.HasIndex("LinkedAccountId", "CreatedAt", "Id");
 

@@ -1,0 +1,64 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Tributary.Data;
+using Tributary.Server.Auth;
+using Tributary.Server.Conventions;
+using Tributary.Server.Errors;
+using Tributary.Server.Sync;
+
+namespace Tributary.Server.FileStorage.Users;
+
+internal static class UsersEndpoints
+{
+    /// <summary>Users have no relations; any <c>expand</c> is a 400.</summary>
+    public static readonly IReadOnlyList<string> Expandable = [];
+
+    public static RouteGroupBuilder MapUsers(this RouteGroupBuilder fileStorage)
+    {
+        fileStorage.MapGet("/users", ListAsync).WithName("ListUsers").WithTags("Users")
+            .WithSummary("List the account's users")
+            .WithDescription("email_address matches exactly, ignoring case; is_me=true lists the user who linked the account.");
+        fileStorage.MapGet("/users/{id}", RetrieveAsync).WithName("RetrieveUser").WithTags("Users")
+            .WithSummary("Retrieve a user");
+        return fileStorage;
+    }
+
+    internal static async Task<Ok<Paginated<UserDto>>> ListAsync(
+        HttpRequest request, TenantContext tenant, TributaryDbContext db, CursorCodec cursors, CancellationToken ct)
+    {
+        var query = QueryReader.From(request);
+        var common = CommonModelQuery.Read(query, Expandable);
+        var email = query.String("email_address", 2000);
+        // Merge's SDKs send is_me as a string; "true"/"false" is all it takes.
+        var isMe = query.Bool("is_me");
+        query.ThrowIfInvalid();
+
+        var users = common.Apply(db.Users.AsNoTracking(), tenant, StoreMapper.UserModel);
+        if (email is not null)
+        {
+            var normalized = email.ToLowerInvariant();
+            users = users.Where(u => u.NormalizedEmailAddress == normalized);
+        }
+        if (isMe is { } me)
+        {
+            users = users.Where(u => u.IsMe == me);
+        }
+
+        var page = await users.ToPageAsync(cursors, "users:created_at", common.Cursor, common.PageSize,
+            u => u.CreatedAt, u => u.Id, descending: false, u => CommonModelDtos.User(u, common.IncludeRemoteData), ct);
+        return TypedResults.Ok(page);
+    }
+
+    internal static async Task<Ok<UserDto>> RetrieveAsync(string id, HttpRequest request, TributaryDbContext db, CancellationToken ct)
+    {
+        var query = QueryReader.From(request);
+        var common = CommonModelQuery.ReadRetrieve(query, Expandable);
+        query.ThrowIfInvalid();
+        if (!Guid.TryParse(id, out var userId))
+        {
+            throw ApiException.NotFound();
+        }
+        var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == userId, ct) ?? throw ApiException.NotFound();
+        return TypedResults.Ok(CommonModelDtos.User(user, common.IncludeRemoteData));
+    }
+}
