@@ -7,6 +7,4 @@ if (CliApp.IsVerb(args))
     return await CliApp.RunAsync(args);
 }
 
-var app = TributaryServer.Build(args);
-await app.RunAsync();
-return 0;
+return await TributaryServer.RunAsync(args);

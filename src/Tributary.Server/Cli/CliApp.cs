@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Data.Common;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -30,12 +31,7 @@ internal static class CliApp
 
         var serve = new Command("serve", "Run the server (the default without a verb). Other arguments go to ASP.NET Core, e.g. --urls.");
         serve.TreatUnmatchedTokensAsErrors = false;
-        serve.SetAction(async (result, ct) =>
-        {
-            var app = TributaryServer.Build(result.UnmatchedTokens.ToArray());
-            await app.RunAsync(ct);
-            return 0;
-        });
+        serve.SetAction((result, ct) => TributaryServer.RunAsync(result.UnmatchedTokens.ToArray(), ct));
         root.Subcommands.Add(serve);
 
         var migrate = new Command("migrate", "Create the database if needed and apply pending migrations.");
@@ -56,24 +52,32 @@ internal static class CliApp
         root.Subcommands.Add(LinkingCommands.Vault(json));
 
         var config = new Command("config", "Configuration.");
-        var show = new Command("show", "Print the effective configuration (secrets masked) and check it.");
+        var show = new Command("show", "Print the effective configuration (secrets masked) and check it; exit code 1 if it is invalid.");
         show.SetAction((result, ct) => WithServices(result, json, (services, output) =>
         {
             var s = services.GetRequiredService<EffectiveSettings>();
-            var o = services.GetRequiredService<IOptions<TributaryOptions>>().Value;
+            // Shown even when invalid (the point is to see what is wrong), so read without validating.
+            var o = services.GetRequiredService<IConfiguration>().GetSection(TributaryOptions.SectionName).Get<TributaryOptions>() ?? new TributaryOptions();
+            var problems = ConfigurationCheck.Problems(services);
             var masked = new
             {
-                database = new { provider = s.Provider.ToString(), connection_string = MaskPassword(s.ConnectionString) },
+                database = new { provider = s.Provider.ToString(), connection_string = MaskSecrets(s.ConnectionString) },
                 data_directory = s.DataDirectory,
-                master_key = s.MasterKey is null ? "(not set)" : "(set, hidden)",
+                master_key = string.IsNullOrWhiteSpace(s.MasterKey) ? "(not set)" : "(set, hidden)",
                 master_key_source = s.MasterKeySource,
                 rate_limit_per_minute = o.RateLimitPerMinute,
                 max_request_body_bytes = o.MaxRequestBodyBytes,
                 migrate_on_start = o.MigrateOnStart,
+                valid = problems.Count == 0,
+                problems,
             };
             output.Write(masked, JsonSerializer.Serialize(masked, Json));
-            return Task.CompletedTask;
-        }, ct, migrateFirst: false));
+            foreach (var problem in problems)
+            {
+                Console.Error.WriteLine("error: " + problem);
+            }
+            return Task.FromResult(problems.Count == 0 ? 0 : 1);
+        }, ct, migrateFirst: false, validate: false));
         config.Subcommands.Add(show);
         root.Subcommands.Add(config);
 
@@ -100,7 +104,7 @@ internal static class CliApp
             var org = new OrganizationEntity
             {
                 Id = Guid.CreateVersion7(time.GetUtcNow()),
-                Name = result.GetValue(name)!.Trim(),
+                Name = RequireName(result.GetValue(name), "--name"),
                 CreatedAt = time.GetUtcNow().UtcDateTime,
                 RateLimitPerMinute = limit,
             };
@@ -144,10 +148,15 @@ internal static class CliApp
             var audit = services.GetRequiredService<AuditTrail>();
             var target = await FindOrganizationAsync(db, result.GetValue(org), ct);
             var changes = new List<string>();
-            if (result.GetValue(newName) is { } renamed && !string.IsNullOrWhiteSpace(renamed))
+            if (result.GetValue(newName) is { } rawName)
             {
-                changes.Add($"name \"{target.Name}\" → \"{renamed.Trim()}\"");
-                target.Name = renamed.Trim();
+                var renamed = RequireName(rawName, "--name");
+                changes.Add($"name \"{target.Name}\" → \"{renamed}\"");
+                target.Name = renamed;
+            }
+            if (result.GetValue(setLimit) is not null && result.GetValue(clearLimit))
+            {
+                throw new CliException("Pass either --rate-limit or --clear-rate-limit, not both.");
             }
             if (result.GetValue(setLimit) is { } limit)
             {
@@ -190,7 +199,7 @@ internal static class CliApp
             var db = services.GetRequiredService<TributaryDbContext>();
             var target = await FindOrganizationAsync(db, result.GetValue(org), ct);
             var env = result.GetValue(environment) == "test" ? ApiEnvironment.Test : ApiEnvironment.Production;
-            var issued = services.GetRequiredService<ApiKeys>().Create(db, target.Id, env, result.GetValue(name)!.Trim(), AuditActor.Operator);
+            var issued = services.GetRequiredService<ApiKeys>().Create(db, target.Id, env, RequireName(result.GetValue(name), "--name"), AuditActor.Operator);
             await db.SaveChangesAsync(ct);
             output.Write(KeyJson(issued.Key, issued.Secret), $"Created {env.ToString().ToLowerInvariant()} key {issued.Key.Id}: {issued.Secret}\nIt is shown once; store it now.");
         }, ct));
@@ -215,7 +224,8 @@ internal static class CliApp
         {
             var db = services.GetRequiredService<TributaryDbContext>();
             var old = await FindActiveKeyAsync(db, result.GetValue(key), ct);
-            var issued = services.GetRequiredService<ApiKeys>().Regenerate(db, old, result.GetValue(rotateName)?.Trim() ?? old.Name, AuditActor.Operator);
+            var newKeyName = result.GetValue(rotateName) is { } given ? RequireName(given, "--name") : old.Name;
+            var issued = services.GetRequiredService<ApiKeys>().Regenerate(db, old, newKeyName, AuditActor.Operator);
             await db.SaveChangesAsync(ct);
             output.Write(KeyJson(issued.Key, issued.Secret), $"Revoked {old.Id}; new key {issued.Key.Id}: {issued.Secret}\nIt is shown once; store it now.");
         }, ct));
@@ -258,13 +268,64 @@ internal static class CliApp
         return key.RevokedAt is null ? key : throw new CliException($"API key {id} was already revoked at {key.RevokedAt:u}.");
     }
 
-    private static string MaskPassword(string connectionString) =>
-        string.Join(';', connectionString.Split(';').Select(part =>
-            part.TrimStart().StartsWith("password", StringComparison.OrdinalIgnoreCase) ? part[..(part.IndexOf('=', StringComparison.Ordinal) + 1)] + "***" : part));
+    /// <summary>Trimmed, non-blank and at most 200 characters (the column size), or a message saying so.</summary>
+    private static string RequireName(string? value, string option)
+    {
+        var trimmed = value?.Trim() ?? "";
+        if (trimmed.Length == 0)
+        {
+            throw new CliException($"{option} must not be blank.");
+        }
+        if (trimmed.Length > 200)
+        {
+            throw new CliException($"{option} must be at most 200 characters (it has {trimmed.Length}).");
+        }
+        return trimmed;
+    }
+
+    /// <summary>
+    /// Replaces every secret-looking value of a connection string (Password, its aliases Pwd/Psw,
+    /// SSL Password, …) with ***. Parsed, not split on ';', so quoted values that contain ';' or '='
+    /// are masked whole; a string that does not parse is hidden entirely.
+    /// </summary>
+    internal static string MaskSecrets(string connectionString)
+    {
+        var builder = new DbConnectionStringBuilder();
+        try
+        {
+            builder.ConnectionString = connectionString;
+        }
+        catch (ArgumentException)
+        {
+            return "(not a valid connection string; hidden)";
+        }
+        var masked = new System.Text.StringBuilder();
+        foreach (var key in builder.Keys.Cast<string>())
+        {
+            var normalized = key.Replace(" ", "", StringComparison.Ordinal);
+            var secret = normalized.Contains("password", StringComparison.OrdinalIgnoreCase) ||
+                normalized.Equals("pwd", StringComparison.OrdinalIgnoreCase) ||
+                normalized.Equals("psw", StringComparison.OrdinalIgnoreCase);
+            // The builder lower-cases keys; show them as the operator wrote them.
+            var at = connectionString.IndexOf(key, StringComparison.OrdinalIgnoreCase);
+            var original = at >= 0 ? connectionString.Substring(at, key.Length) : key;
+            DbConnectionStringBuilder.AppendKeyValuePair(masked, original, secret ? "***" : builder[key]?.ToString() ?? "");
+        }
+        return masked.ToString();
+    }
 
     /// <summary>Builds the services, validates configuration, migrates (unless told not to) and runs <paramref name="body"/>.</summary>
-    internal static async Task<int> WithServices(
-        ParseResult result, Option<bool> json, Func<IServiceProvider, CliOutput, Task> body, CancellationToken ct, bool migrateFirst = true)
+    internal static Task<int> WithServices(
+        ParseResult result, Option<bool> json, Func<IServiceProvider, CliOutput, Task> body, CancellationToken ct, bool migrateFirst = true) =>
+        WithServices(result, json, async (services, output) =>
+        {
+            await body(services, output);
+            return 0;
+        }, ct, migrateFirst);
+
+    private static async Task<int> WithServices(
+        ParseResult result, Option<bool> json, Func<IServiceProvider, CliOutput, Task<int>> body, CancellationToken ct,
+        bool migrateFirst = true, bool validate = true)
     {
         var output = new CliOutput(result.GetValue(json));
         try
@@ -273,18 +334,35 @@ internal static class CliApp
             builder.Logging.ClearProviders();
             builder.AddTributaryCore();
             using var host = builder.Build();
-            host.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
+            if (validate)
+            {
+                ConfigurationCheck.ThrowIfInvalid(host.Services);
+            }
             if (migrateFirst)
             {
                 await TributaryServices.MigrateAsync(host.Services, ct);
             }
             await using var scope = host.Services.CreateAsyncScope();
-            await body(scope.ServiceProvider, output);
-            return 0;
+            return await body(scope.ServiceProvider, output);
         }
-        catch (Exception e) when (e is CliException or OptionsValidationException or InvalidOperationException or FormatException or DbUpdateException)
+        catch (ConfigurationException e)
         {
-            output.Error(e is DbUpdateException ? "The database refused the change: " + (e.InnerException?.Message ?? e.Message) : e.Message);
+            output.Error("The configuration is invalid.", e.Problems);
+            return 1;
+        }
+        catch (DbUpdateException e)
+        {
+            output.Error("The database refused the change: " + (e.InnerException?.Message ?? e.Message));
+            return 1;
+        }
+        catch (DbException e)
+        {
+            output.Error($"The database failed: {e.Message} (check Database:ConnectionString and that the database server is reachable).");
+            return 1;
+        }
+        catch (Exception e) when (e is CliException or OptionsValidationException or InvalidOperationException or FormatException)
+        {
+            output.Error(e.Message);
             return 1;
         }
     }
@@ -300,12 +378,16 @@ internal sealed class CliOutput(bool json)
     public void Write(object document, string text) =>
         Console.Out.WriteLine(json ? JsonSerializer.Serialize(document, Options) : text);
 
-    public void Error(string message)
+    public void Error(string message, IReadOnlyList<string>? problems = null)
     {
         if (json)
         {
-            Console.Out.WriteLine(JsonSerializer.Serialize(new { error = message }, Options));
+            Console.Out.WriteLine(JsonSerializer.Serialize(new { error = message, problems = problems ?? [] }, Options));
         }
         Console.Error.WriteLine("error: " + message);
+        foreach (var problem in problems ?? [])
+        {
+            Console.Error.WriteLine("error: " + problem);
+        }
     }
 }

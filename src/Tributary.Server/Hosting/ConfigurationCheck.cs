@@ -8,11 +8,18 @@ namespace Tributary.Server.Hosting;
 internal sealed record EffectiveSettings(
     DatabaseProvider Provider, string ConnectionString, string DataDirectory, string? MasterKey, string MasterKeySource);
 
+/// <summary>Configuration the server cannot start with; each problem says what to fix.</summary>
+internal sealed class ConfigurationException(IReadOnlyList<string> problems)
+    : Exception(string.Join(Environment.NewLine, problems))
+{
+    public IReadOnlyList<string> Problems { get; } = problems;
+}
+
 internal static class ConfigurationCheck
 {
     public static EffectiveSettings Resolve(IConfiguration configuration)
     {
-        var tributary = configuration.GetSection(TributaryOptions.SectionName).Get<TributaryOptions>() ?? new TributaryOptions();
+        var tributary = Bind<TributaryOptions>(configuration, TributaryOptions.SectionName);
         var database = ReadDatabase(configuration);
         var dataDirectory = Path.GetFullPath(tributary.DataDirectory);
         var connectionString = database.Provider == DatabaseProvider.Sqlite && string.IsNullOrWhiteSpace(database.ConnectionString)
@@ -36,6 +43,56 @@ internal static class ConfigurationCheck
             throw new OptionsValidationException(DatabaseOptions.SectionName, typeof(DatabaseOptions), [DatabaseOptionsValidator.UnknownProvider(raw)]);
         }
         return new DatabaseOptions { Provider = provider, ConnectionString = section[nameof(DatabaseOptions.ConnectionString)] };
+    }
+
+    /// <summary>
+    /// Runs every options validator (what <c>ValidateOnStart</c> would do when the host starts) and
+    /// returns their messages, once each; empty when the configuration is usable.
+    /// </summary>
+    public static IReadOnlyList<string> Problems(IServiceProvider services)
+    {
+        try
+        {
+            services.GetRequiredService<IStartupValidator>().Validate();
+            return [];
+        }
+        catch (OptionsValidationException e)
+        {
+            return e.Failures.Distinct(StringComparer.Ordinal).ToList();
+        }
+        catch (AggregateException e)
+        {
+            return e.Flatten().InnerExceptions
+                .SelectMany(inner => inner is OptionsValidationException o ? o.Failures : [inner.Message])
+                .Distinct(StringComparer.Ordinal).ToList();
+        }
+    }
+
+    /// <summary>Throws <see cref="ConfigurationException"/> listing every problem, if there are any.</summary>
+    public static void ThrowIfInvalid(IServiceProvider services)
+    {
+        var problems = Problems(services);
+        if (problems.Count > 0)
+        {
+            throw new ConfigurationException(problems);
+        }
+    }
+
+    // The binder's own failure ("Failed to convert configuration value 'x' at 'Database:Provider' …")
+    // names the key; this adds what the valid values are.
+    private static T Bind<T>(IConfiguration configuration, string section) where T : new()
+    {
+        try
+        {
+            return configuration.GetSection(section).Get<T>() ?? new T();
+        }
+        catch (InvalidOperationException e)
+        {
+            var hint = e.Message.Contains("'Database:Provider'", StringComparison.OrdinalIgnoreCase)
+                ? " Database:Provider must be 'Sqlite' (the default) or 'Postgres'."
+                : "";
+            throw new ConfigurationException([e.Message + hint]);
+        }
     }
 }
 
@@ -61,7 +118,9 @@ internal sealed class DatabaseOptionsValidator : IValidateOptions<DatabaseOption
     }
 }
 
-internal sealed class TributaryOptionsValidator(IOptions<DatabaseOptions> database) : IValidateOptions<TributaryOptions>
+// Reads the provider from the resolved settings, not IOptions<DatabaseOptions>: that would run the
+// database validator again inside this one and report its failure twice.
+internal sealed class TributaryOptionsValidator(EffectiveSettings settings) : IValidateOptions<TributaryOptions>
 {
     public ValidateOptionsResult Validate(string? name, TributaryOptions options)
     {
@@ -81,7 +140,7 @@ internal sealed class TributaryOptionsValidator(IOptions<DatabaseOptions> databa
                     "Tributary:MasterKey must be base64 of exactly 32 bytes; create one with: openssl rand -base64 32");
             }
         }
-        else if (database.Value.Provider == DatabaseProvider.Postgres)
+        else if (settings.Provider == DatabaseProvider.Postgres)
         {
             return ValidateOptionsResult.Fail(
                 "Tributary:MasterKey is required on PostgreSQL so every replica shares it; create one with: openssl rand -base64 32, " +

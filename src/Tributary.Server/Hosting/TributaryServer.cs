@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -21,6 +22,62 @@ internal static class TributaryServer
 
     /// <summary>The values <see cref="CategoryPattern"/> accepts, for the OpenAPI document (a test keeps the two equal).</summary>
     public static readonly IReadOnlyList<string> Categories = ["filestorage", "hris", "ats", "accounting", "ticketing", "crm", "mktg"];
+
+    /// <summary>
+    /// Builds, checks the configuration, and serves until shutdown. A configuration problem, a
+    /// database the server cannot reach at start, or an address already in use ends it with exit
+    /// code 1 and a message on stderr that says what to fix, not a stack trace.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default)
+    {
+        WebApplication app;
+        try
+        {
+            app = Build(args);
+        }
+        catch (ConfigurationException e)
+        {
+            return StartupFailed("the configuration is invalid", e.Problems);
+        }
+        catch (OptionsValidationException e)
+        {
+            return StartupFailed("the configuration is invalid", e.Failures.ToList());
+        }
+        await using (app)
+        {
+            if (ConfigurationCheck.Problems(app.Services) is { Count: > 0 } problems)
+            {
+                return StartupFailed("the configuration is invalid", problems);
+            }
+            // RunAsync disposes the services when it ends, failed or not.
+            var provider = app.Services.GetRequiredService<EffectiveSettings>().Provider;
+            try
+            {
+                await app.RunAsync(cancellationToken);
+            }
+            catch (DbException e)
+            {
+                return StartupFailed("the database failed at start", [
+                    $"{e.Message} ({provider}: check Database:ConnectionString and that the database server is reachable)"]);
+            }
+            catch (IOException e) when (e.Message.StartsWith("Failed to bind", StringComparison.Ordinal))
+            {
+                return StartupFailed("it could not listen", [
+                    $"{e.Message} Choose another address with --urls, the Urls setting or ASPNETCORE_URLS, e.g. --urls http://localhost:5081"]);
+            }
+        }
+        return 0;
+    }
+
+    private static int StartupFailed(string what, IReadOnlyList<string> problems)
+    {
+        Console.Error.WriteLine($"Tributary did not start: {what}.");
+        foreach (var problem in problems)
+        {
+            Console.Error.WriteLine("  error: " + problem);
+        }
+        return 1;
+    }
 
     public static WebApplication Build(string[] args)
     {

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Tributary.Data;
 using Tributary.Data.Tenancy;
 using Tributary.Integrations.Catalog;
@@ -49,7 +50,12 @@ internal static class TributaryServices
         return builder;
     }
 
-    /// <summary>Creates the database if needed and applies pending migrations.</summary>
+    /// <summary>
+    /// Creates the database if needed and applies pending migrations. Safe to run from several
+    /// replicas at once: EF Core serializes the migrations themselves with a database lock, and a
+    /// replica that loses the race to create the PostgreSQL database simply migrates the one its
+    /// peer created.
+    /// </summary>
     public static async Task MigrateAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
         var settings = services.GetRequiredService<EffectiveSettings>();
@@ -59,21 +65,32 @@ internal static class TributaryServices
         }
         using var activity = Telemetry.Source.StartActivity("tributary.migrate");
         activity?.SetTag("db.system.name", settings.Provider == DatabaseProvider.Sqlite ? "sqlite" : "postgresql");
-        try
+        for (var attempt = 1; ; attempt++)
         {
             await using var scope = services.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<TributaryDbContext>();
-            if (activity is not null)
+            try
             {
-                var pending = await db.Database.GetPendingMigrationsAsync(cancellationToken);
-                activity.SetTag("tributary.migrations.pending", pending.Count());
+                await db.Database.MigrateAsync(cancellationToken);
+                return;
             }
-            await db.Database.MigrateAsync(cancellationToken);
-        }
-        catch (Exception e)
-        {
-            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, e.Message);
-            throw;
+            catch (PostgresException e) when (attempt < 3 && IsConcurrentDdlRace(e))
+            {
+                // Another replica created the database (or a catalog object) between EF's "exists?"
+                // check and its CREATE; trying again finds it there. Migrations are transactional and
+                // recorded in the history table, so a retry never applies one twice.
+            }
+            catch (Exception e) when (activity is not null && e is not OperationCanceledException)
+            {
+                activity.SetStatus(System.Diagnostics.ActivityStatusCode.Error, e.Message);
+                throw;
+            }
         }
     }
+
+    // 42P04 duplicate_database, or a unique violation in a system catalog (pg_database, pg_type, …),
+    // which is how PostgreSQL reports two sessions creating the same object at the same moment.
+    private static bool IsConcurrentDdlRace(PostgresException e) =>
+        e.SqlState == PostgresErrorCodes.DuplicateDatabase ||
+        (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName?.StartsWith("pg_", StringComparison.Ordinal) == true);
 }

@@ -37,6 +37,13 @@ public sealed class TributaryApplication : WebApplicationFactory<Program>
 
     public DatabaseKind Kind => _database.Kind;
     internal TestDatabase Database => _database;
+
+    /// <summary>The app's Tributary:DataDirectory, for CLI processes that share its deployment.</summary>
+    internal string DataDirectory => _dataDirectory;
+
+    /// <summary>The environment a CLI or server process needs to run against this app's database.</summary>
+    internal Dictionary<string, string?> ProcessEnvironment() =>
+        TributaryExecutable.Environment(_database.Kind, _database.ConnectionString, _dataDirectory);
     public ManualTimeProvider? Time { get; private init; }
 
     /// <summary>Starts an application on a new database of <paramref name="kind"/>.</summary>
