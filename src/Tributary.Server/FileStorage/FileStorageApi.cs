@@ -7,7 +7,10 @@ using Tributary.Server.FileStorage.Users;
 
 namespace Tributary.Server.FileStorage;
 
-/// <summary>Merge's <c>/api/filestorage/v1</c> common-model endpoints; every one needs <c>X-Account-Token</c>.</summary>
+/// <summary>
+/// Merge's <c>/api/filestorage/v1</c> common-model endpoints; every one needs <c>X-Account-Token</c>,
+/// except the signed download links, where the link itself is the credential.
+/// </summary>
 internal static class FileStorageApi
 {
     public static IEndpointRouteBuilder MapFileStorage(this IEndpointRouteBuilder app)
@@ -18,6 +21,10 @@ internal static class FileStorageApi
         fileStorage.MapDrives();
         fileStorage.MapUsers();
         fileStorage.MapGroups();
+        fileStorage.MapFileDownloads();
+        fileStorage.MapFileWrites();
+        fileStorage.MapFolderWrites();
+        app.MapSignedDownloads();
         return app;
     }
 }

@@ -28,6 +28,13 @@ internal sealed class TributaryOptions
     public long MaxRequestBodyBytes { get; set; } = 1 << 20;
 
     /// <summary>
+    /// Largest file accepted by a multipart upload (POST /files), in bytes; default 1 GiB. The file
+    /// is streamed to the provider, never held whole; the JSON limit above still bounds the model part.
+    /// </summary>
+    [Range(1024, 1L << 40)]
+    public long MaxUploadBytes { get; set; } = 1L << 30;
+
+    /// <summary>
     /// The origin end users and providers reach this server at (e.g. https://tributary.example.com),
     /// used in magic links and OAuth redirect URIs. Defaults to the origin of the request.
     /// </summary>

@@ -114,9 +114,10 @@ internal static class TributaryServer
         app.Use(TrimTrailingSlash);
         app.UseExceptionHandler();
         app.UseJsonStatusCodeBodies();
-        app.Use(RejectOversizedBodies);
         app.UseMiddleware<LinkSecurityHeaders>();
         app.UseRouting();
+        // After routing, so upload endpoints can carry their own size limit.
+        app.Use(RejectOversizedBodies);
         app.Use(RequestLogging.NameSpanAfterRouting);
         app.UseMiddleware<AuthenticationMetrics>();
         app.UseMiddleware<ApiAuthenticationMiddleware>();
@@ -161,10 +162,18 @@ internal static class TributaryServer
     }
 
     // Kestrel enforces the limit while reading; this answers at once when Content-Length says so,
-    // and applies the same limit on servers that do not enforce it (the test host).
+    // and applies the same limit on servers that do not enforce it (the test host). It runs after
+    // routing: upload endpoints (POST /files) take multipart bodies up to MaxUploadBytes (plus the
+    // JSON limit for the model part); everything else keeps the small JSON limit.
     private static Task RejectOversizedBodies(HttpContext context, Func<Task> next)
     {
-        var limit = context.RequestServices.GetRequiredService<IOptions<TributaryOptions>>().Value.MaxRequestBodyBytes;
+        var options = context.RequestServices.GetRequiredService<IOptions<TributaryOptions>>().Value;
+        var limit = options.MaxRequestBodyBytes;
+        if (context.GetEndpoint()?.Metadata.GetMetadata<FileStorage.Files.AcceptsUploads>() is not null
+            && context.Request.ContentType?.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            limit = options.MaxUploadBytes + options.MaxRequestBodyBytes;
+        }
         if (context.Request.ContentLength > limit)
         {
             throw ApiException.Detail(System.Net.HttpStatusCode.RequestEntityTooLarge,

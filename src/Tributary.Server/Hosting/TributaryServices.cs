@@ -46,6 +46,8 @@ internal static class TributaryServices
         services.AddSingleton<OAuthAppStore>();
         services.AddConnectors();
         services.AddScoped<SyncRunner>();
+        services.AddScoped<FileStorage.Live.LiveConnectors>();
+        services.AddSingleton<FileStorage.Files.DownloadLinks>();
         services.AddSingleton<SyncQueue>();
         return builder;
     }

@@ -87,6 +87,28 @@ internal sealed class SyncRunner(TributaryDbContext db, CredentialVault vault, C
         return new ConnectorContext(linkedAccountId, json);
     }
 
+    /// <summary>
+    /// Puts what a live write returned (an uploaded file, a created folder) into the store at once,
+    /// exactly as a sync would, so reads find it before the next sync. A sync that stored the same
+    /// row concurrently wins the insert; the write then applies as an update.
+    /// </summary>
+    public async Task StoreWrittenAsync(Guid linkedAccountId, RemoteRecord record, CancellationToken ct)
+    {
+        var page = new ChangePage([record], [], "", IsFinal: false, IsFullSnapshot: false);
+        try
+        {
+            await ApplyAsync(linkedAccountId, page, ct);
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            db.ChangeTracker.Clear();
+            await ApplyAsync(linkedAccountId, page, ct);
+            await db.SaveChangesAsync(ct);
+        }
+        db.ChangeTracker.Clear();
+    }
+
     private async Task ApplyAsync(Guid account, ChangePage page, CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;

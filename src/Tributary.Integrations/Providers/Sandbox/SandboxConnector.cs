@@ -85,8 +85,9 @@ public sealed class SandboxConnector(string storageDirectory, TimeProvider time)
         var path = ContentPath(context.LinkedAccountId, fileRemoteId);
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, useAsync: true);
         var total = stream.Length;
-        if (range is null)
+        if (range is null || range.From >= total)
         {
+            // A range starting past the end is not served: the whole content lets the platform answer 416.
             return new RemoteContent(stream, written.MimeType ?? "application/octet-stream", written.Name, total);
         }
         var to = Math.Min(range.To ?? total - 1, total - 1);
@@ -147,7 +148,7 @@ public sealed class SandboxConnector(string storageDirectory, TimeProvider time)
 
     private static RemoteContent Slice(byte[] bytes, string contentType, string name, ByteRange? range)
     {
-        if (range is null)
+        if (range is null || range.From >= bytes.Length)
         {
             return new RemoteContent(new MemoryStream(bytes, writable: false), contentType, name, bytes.Length);
         }
