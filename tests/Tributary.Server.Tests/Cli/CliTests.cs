@@ -259,12 +259,12 @@ public sealed class CliTests
         { "orgs list", "Sqlite", null, "not-base64!", "Tributary:MasterKey must be base64 of exactly 32 bytes; create one with: openssl rand -base64 32" },
         { "keys create --org 01a20287-44a8-7fe5-bc0a-f373917f749b --name x", "Sqlite", null, "c2hvcnQ=", "Tributary:MasterKey must be base64 of exactly 32 bytes" },
         { "migrate", "Postgres", "Host=127.0.0.1;Database=x", null, "Tributary:MasterKey is required on PostgreSQL" },
-        { "migrate", "Oracle", null, null, "Database:Provider must be 'Sqlite' (the default) or 'Postgres'" },
+        { "migrate", "Oracle", null, null, "Database:Provider 'Oracle' is not supported: use 'Sqlite'" },
         { "config show", "Postgres", null, TributaryApplication.MasterKey, "Database:ConnectionString is required when Database:Provider is 'Postgres'" },
         { "", "Postgres", null, TributaryApplication.MasterKey, "Database:ConnectionString is required when Database:Provider is 'Postgres'" },
         { "", "Sqlite", null, "not-base64!", "Tributary:MasterKey must be base64 of exactly 32 bytes" },
         { "serve", "Postgres", null, null, "Tributary:MasterKey is required on PostgreSQL" },
-        { "serve", "Oracle", null, null, "Database:Provider must be 'Sqlite' (the default) or 'Postgres'" },
+        { "serve", "Oracle", null, null, "Database:Provider 'Oracle' is not supported: use 'Sqlite'" },
     };
 
     [Theory]

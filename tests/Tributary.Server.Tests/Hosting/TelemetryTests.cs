@@ -92,6 +92,13 @@ public sealed class TelemetryTests
             ShutDown = true;
             return true;
         }
+
+        // A provider whose shutdown budget ran out on a slow exporter still disposes its processors.
+        protected override void Dispose(bool disposing)
+        {
+            ShutDown = true;
+            base.Dispose(disposing);
+        }
     }
 }
 
