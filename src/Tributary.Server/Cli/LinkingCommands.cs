@@ -94,6 +94,71 @@ internal static class LinkingCommands
         return command;
     }
 
+    public const string DemoOrganizationName = "Tributary Demo";
+
+    /// <summary>
+    /// The README's first command: a demo organization with a synced Sandbox account, then the server.
+    /// Keys are stored only as hashes, so every start revokes the previous demo keys and prints fresh ones.
+    /// </summary>
+    public static Command Demo(Option<bool> json)
+    {
+        var demo = new Command("demo", "Serve with a demo organization and a synced Sandbox account; prints fresh demo keys and first calls. Other arguments go to ASP.NET Core, e.g. --urls.");
+        demo.TreatUnmatchedTokensAsErrors = false;
+        demo.SetAction(async (result, ct) =>
+        {
+            var prepared = await CliApp.WithServices(result, json, async (services, output) =>
+            {
+                var db = services.GetRequiredService<TributaryDbContext>();
+                var keys = services.GetRequiredService<ApiKeys>();
+                var time = services.GetRequiredService<TimeProvider>();
+                var org = await db.Organizations.IgnoreQueryFilters().OrderBy(o => o.CreatedAt).FirstOrDefaultAsync(o => o.Name == DemoOrganizationName, ct);
+                if (org is null)
+                {
+                    org = new Data.Entities.Organization { Id = Guid.CreateVersion7(time.GetUtcNow()), Name = DemoOrganizationName, CreatedAt = time.GetUtcNow().UtcDateTime };
+                    db.Organizations.Add(org);
+                }
+                else
+                {
+                    foreach (var old in await db.ApiKeys.IgnoreQueryFilters().Where(k => k.OrganizationId == org.Id && k.RevokedAt == null).ToListAsync(ct))
+                    {
+                        keys.Revoke(db, old, AuditActor.Operator);
+                    }
+                }
+                var production = keys.Create(db, org.Id, Data.Entities.ApiEnvironment.Production, "demo", AuditActor.Operator);
+                var test = keys.Create(db, org.Id, Data.Entities.ApiEnvironment.Test, "demo-test", AuditActor.Operator);
+                await db.SaveChangesAsync(ct);
+
+                var sandbox = services.GetRequiredService<IntegrationCatalog>().Find("sandbox")!;
+                var (account, token) = await services.GetRequiredService<LinkFlow>().LinkDirectlyAsync(
+                    org.Id, sandbox, "demo-user", "demo@example.com", "Sandbox Inc.", JsonSerializer.SerializeToElement(new { sandbox = true }), ct);
+                var outcome = await services.GetRequiredService<Sync.SyncRunner>().RunAsync(account.Id, fullResync: false, ct);
+                var baseUrl = DemoBaseUrl(result.UnmatchedTokens, services);
+                output.Write(
+                    new { organization_id = org.Id, production_key = production.Secret, test_key = test.Secret, linked_account_id = account.Id, account_token = token, synced_records = outcome.Records, base_url = baseUrl },
+                    $"""
+
+                    Demo organization "{org.Name}" with a Sandbox account ({outcome.Records} records synced). Fresh keys for this run:
+                      export TRIBUTARY_API_KEY={production.Secret}
+                      export TRIBUTARY_ACCOUNT_TOKEN={token}
+                    First calls:
+                      curl -H "Authorization: Bearer $TRIBUTARY_API_KEY" -H "X-Account-Token: $TRIBUTARY_ACCOUNT_TOKEN" "{baseUrl}/api/filestorage/v1/files?page_size=5"
+                      curl -H "Authorization: Bearer $TRIBUTARY_API_KEY" -H "X-Account-Token: $TRIBUTARY_ACCOUNT_TOKEN" "{baseUrl}/api/filestorage/v1/folders?expand=parent_folder"
+                      curl -OJ -H "Authorization: Bearer $TRIBUTARY_API_KEY" -H "X-Account-Token: $TRIBUTARY_ACCOUNT_TOKEN" "{baseUrl}/api/filestorage/v1/files/<id>/download"
+                    (test key: {test.Secret})
+                    """);
+            }, ct);
+            return prepared != 0 ? prepared : await Hosting.TributaryServer.RunAsync(result.UnmatchedTokens.ToArray(), ct);
+        });
+        return demo;
+    }
+
+    private static string DemoBaseUrl(IReadOnlyList<string> args, IServiceProvider services)
+    {
+        var index = args.ToList().IndexOf("--urls");
+        var urls = index >= 0 && index + 1 < args.Count ? args[index + 1] : services.GetRequiredService<IConfiguration>()["Urls"] ?? "http://localhost:5080";
+        return urls.Split(';')[0].Replace("0.0.0.0", "localhost", StringComparison.Ordinal).Replace("[::]", "localhost", StringComparison.Ordinal).TrimEnd('/');
+    }
+
     public static Command Vault(Option<bool> json)
     {
         var command = new Command("vault", "The credential vault's key ring.");
