@@ -14,6 +14,7 @@ using Tributary.Server.Tests.Infrastructure;
 
 namespace Tributary.Server.Tests.Hosting;
 
+[Collection(typeof(Serial))]
 public sealed class TelemetryTests
 {
     [Theory]

@@ -243,13 +243,14 @@ public sealed class ServerProcess : IAsyncDisposable
         """;
 
     /// <summary>Starts the server on a free loopback port and waits until <c>/health/ready</c> answers 200.</summary>
-    public static async Task<ServerProcess> StartAsync(string name, IReadOnlyDictionary<string, string?> environment, TimeSpan? readyTimeout = null)
+    public static async Task<ServerProcess> StartAsync(
+        string name, IReadOnlyDictionary<string, string?> environment, TimeSpan? readyTimeout = null, IReadOnlyList<string>? verb = null)
     {
         // A port picked free can be taken before the server binds it; try another one then.
         for (var attempt = 1; ; attempt++)
         {
             var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
-            var start = ChildProcess.CreateStartInfo("dotnet", [TributaryExecutable.DllPath, "--urls", baseAddress.ToString().TrimEnd('/')],
+            var start = ChildProcess.CreateStartInfo("dotnet", [TributaryExecutable.DllPath, .. verb ?? [], "--urls", baseAddress.ToString().TrimEnd('/')],
                 environment, Path.GetDirectoryName(TributaryExecutable.DllPath));
             var server = new ServerProcess(name, start, baseAddress);
             try
