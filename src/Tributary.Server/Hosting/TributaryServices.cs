@@ -65,6 +65,10 @@ internal static class TributaryServices
         {
             Directory.CreateDirectory(settings.DataDirectory);
         }
+        if (settings.Provider == DatabaseProvider.Sqlite)
+        {
+            await BreakStaleSqliteMigrationLockAsync(services, cancellationToken);
+        }
         using var activity = Telemetry.Source.StartActivity("tributary.migrate");
         activity?.SetTag("db.system.name", settings.Provider == DatabaseProvider.Sqlite ? "sqlite" : "postgresql");
         for (var attempt = 1; ; attempt++)
@@ -88,6 +92,32 @@ internal static class TributaryServices
                 throw;
             }
         }
+    }
+
+    /// <summary>
+    /// EF Core's SQLite migration lock is a row that a killed process never deletes, after which every
+    /// start would wait forever. Migrations here take seconds, so a lock older than two minutes is stale.
+    /// </summary>
+    private static async Task BreakStaleSqliteMigrationLockAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TributaryDbContext>();
+        var connection = db.Database.GetDbConnection();
+        await connection.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '__EFMigrationsLock'";
+        if (Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 0)
+        {
+            return;
+        }
+        var cutoff = services.GetRequiredService<TimeProvider>().GetUtcNow().AddMinutes(-2);
+        command.CommandText = "DELETE FROM \"__EFMigrationsLock\" WHERE \"Timestamp\" < $cutoff";
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = "$cutoff";
+        // EF writes the timestamp as 'yyyy-MM-dd HH:mm:ss.ffffff+00:00', which sorts as text.
+        parameter.Value = cutoff.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", System.Globalization.CultureInfo.InvariantCulture) + "+00:00";
+        command.Parameters.Add(parameter);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     // 42P04 duplicate_database, or a unique violation in a system catalog (pg_database, pg_type, …),
