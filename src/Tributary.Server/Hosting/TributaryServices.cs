@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Tributary.Data;
@@ -54,9 +55,8 @@ internal static class TributaryServices
 
     /// <summary>
     /// Creates the database if needed and applies pending migrations. Safe to run from several
-    /// replicas at once: EF Core serializes the migrations themselves with a database lock, and a
-    /// replica that loses the race to create the PostgreSQL database simply migrates the one its
-    /// peer created.
+    /// replicas at once: on PostgreSQL an advisory lock serializes the runs, and a replica that loses
+    /// the race to create the database simply migrates the one its peer created.
     /// </summary>
     public static async Task MigrateAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
@@ -64,9 +64,6 @@ internal static class TributaryServices
         if (settings.Provider == DatabaseProvider.Sqlite)
         {
             Directory.CreateDirectory(settings.DataDirectory);
-        }
-        if (settings.Provider == DatabaseProvider.Sqlite)
-        {
             await BreakStaleSqliteMigrationLockAsync(services, cancellationToken);
         }
         using var activity = Telemetry.Source.StartActivity("tributary.migrate");
@@ -77,7 +74,14 @@ internal static class TributaryServices
             var db = scope.ServiceProvider.GetRequiredService<TributaryDbContext>();
             try
             {
-                await db.Database.MigrateAsync(cancellationToken);
+                if (settings.Provider == DatabaseProvider.Postgres)
+                {
+                    await MigrateSerializedAsync(db, settings.ConnectionString, cancellationToken);
+                }
+                else
+                {
+                    await db.Database.MigrateAsync(cancellationToken);
+                }
                 return;
             }
             catch (PostgresException e) when (attempt < 3 && IsConcurrentDdlRace(e))
@@ -91,6 +95,42 @@ internal static class TributaryServices
                 activity.SetStatus(System.Diagnostics.ActivityStatusCode.Error, e.Message);
                 throw;
             }
+        }
+    }
+
+    /// <summary>
+    /// Replicas starting together must not apply the same migration twice. EF Core's own lock did not
+    /// prevent it under load (a second replica re-ran a migration: "column … already exists"), so the
+    /// whole run is serialized with a PostgreSQL advisory lock, held on a connection of its own.
+    /// </summary>
+    private static async Task MigrateSerializedAsync(TributaryDbContext db, string connectionString, CancellationToken cancellationToken)
+    {
+        var creator = db.GetService<Microsoft.EntityFrameworkCore.Storage.IRelationalDatabaseCreator>();
+        if (!await creator.ExistsAsync(cancellationToken))
+        {
+            try
+            {
+                await creator.CreateAsync(cancellationToken);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateDatabase)
+            {
+                // Another replica created it first.
+            }
+        }
+        await using var lockConnection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ToString());
+        await lockConnection.OpenAsync(cancellationToken);
+        await using (var take = new NpgsqlCommand("SELECT pg_advisory_lock(72203348710)", lockConnection))
+        {
+            await take.ExecuteNonQueryAsync(cancellationToken);
+        }
+        try
+        {
+            await db.Database.MigrateAsync(cancellationToken);
+        }
+        finally
+        {
+            await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock(72203348710)", lockConnection);
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
         }
     }
 
