@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Tributary.Data.Entities;
 using Tributary.Server.Sync;
 using Tributary.Server.Tests.Infrastructure;
 
@@ -32,6 +33,9 @@ public sealed class MergeNodeClientFileStorageTests
         var org = await app.CreateOrganizationAsync("File Storage Interop Co");
         using var keyOnly = app.CreateApiClient(org.ProductionKey);
         var (accountId, accountToken) = await app.LinkAccountAsync(keyOnly, "sdk-file-user");
+        // Finishing Link queues the initial sync on the background worker. Running SyncRunner alongside it races
+        // (two runs of one account collide on the sync_states row on PostgreSQL), so wait for it, then sync once more.
+        await WaitForInitialSyncAsync(app, accountId);
         await using (var scope = app.Services.CreateAsyncScope())
         {
             var outcome = await scope.ServiceProvider.GetRequiredService<SyncRunner>().RunAsync(accountId, fullResync: false, ct);
@@ -44,7 +48,7 @@ public sealed class MergeNodeClientFileStorageTests
             Assert.Equal(24, files.Count);
             files.Single(f => f.RemoteId == DeletedRemoteId).RemoteWasDeleted = true;
             files.Single(f => f.RemoteId == RemoteDataRemoteId).RemoteDataJson = RemoteDataJson;
-            await db.SaveChangesAsync(ct);
+            return await db.SaveChangesAsync(ct);
         });
 
         var baseUrl = app.ClientOptions.BaseAddress.ToString().TrimEnd('/');
@@ -63,8 +67,8 @@ public sealed class MergeNodeClientFileStorageTests
         Assert.True(files.GetProperty("count").GetInt32() == 23, context);
         Assert.Equal<int>([5, 5, 5, 5, 3], files.GetProperty("page_sizes").EnumerateArray().Select(p => p.GetInt32()).ToList());
         Assert.Equal(24, files.GetProperty("filters").GetProperty("include_deleted_data").GetInt32());
-        Assert.Equal(JsonSerializer.Deserialize<JsonElement>(RemoteDataJson).GetRawText(),
-            files.GetProperty("remote_data")[0].GetProperty("remote_data").GetRawText());
+        Assert.True(JsonElement.DeepEquals(JsonSerializer.Deserialize<JsonElement>(RemoteDataJson), files.GetProperty("remote_data")[0].GetProperty("remote_data")),
+            $"remote_data as the SDK saw it differs from the stored one.{context}");
 
         // Downloads: the SDK's bytes hash to the stored checksum and to the server's own download.
         var stored = await app.WithDbAsync((db, _) => db.Files.IgnoreQueryFilters().AsNoTracking()
@@ -78,13 +82,13 @@ public sealed class MergeNodeClientFileStorageTests
             var checksum = JsonDocument.Parse(row.ChecksumJson!).RootElement;
             Assert.Equal("sha256", checksum.GetProperty("type").GetString());
             Assert.Equal(checksum.GetProperty("content_hash").GetString(), reported.GetProperty("sha256").GetString());
-            var own = await api.GetByteArrayAsync($"filestorage/v1/files/{row.Id}/download", ct);
+            var own = await api.GetByteArrayAsync($"/api/filestorage/v1/files/{row.Id}/download", ct);
             Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(own)), reported.GetProperty("sha256").GetString());
             Assert.Equal(row.Size, reported.GetProperty("size").GetInt64());
         }
         Assert.True(downloads.GetProperty("large-dataset.csv").GetProperty("size").GetInt64() > 900_000, context);
         var review = stored.Single(f => f.Name == "Quarterly Review");
-        var export = await api.GetByteArrayAsync($"filestorage/v1/files/{review.Id}/download?mime_type=text%2Fplain", ct);
+        var export = await api.GetByteArrayAsync($"/api/filestorage/v1/files/{review.Id}/download?mime_type=text%2Fplain", ct);
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(export)), downloads.GetProperty("export_text_plain").GetProperty("sha256").GetString());
         Assert.StartsWith("Quarterly Review\nRevenue grew 12%", downloads.GetProperty("export_text_plain").GetProperty("text").GetString(), StringComparison.Ordinal);
         Assert.Equal(400, downloads.GetProperty("export_bad_format").GetProperty("status_code").GetInt32());
@@ -113,5 +117,22 @@ public sealed class MergeNodeClientFileStorageTests
         var everyone = result.GetProperty("groups").EnumerateArray().Single(g => g.GetProperty("name").GetString() == "Everyone");
         Assert.Equal<string>(["Engineering"], everyone.GetProperty("child_groups").EnumerateArray().Select(c => c.GetString()!).ToList());
         Assert.Equal(6, result.GetProperty("folders").GetProperty("count").GetInt32());
+    }
+
+    private static async Task WaitForInitialSyncAsync(TributaryApplication app, Guid accountId)
+    {
+        var deadline = TimeProvider.System.GetUtcNow().AddSeconds(90);
+        while (true)
+        {
+            var state = await app.WithDbAsync((db, _) => db.SyncStates.IgnoreQueryFilters().AsNoTracking()
+                .SingleOrDefaultAsync(s => s.LinkedAccountId == accountId, TestContext.Current.CancellationToken));
+            if (state is { InitialSyncDone: true } && state.Status != SyncStatusValue.Syncing)
+            {
+                return;
+            }
+            Assert.True(TimeProvider.System.GetUtcNow() < deadline,
+                $"The initial sync of {accountId} did not finish within 90 s (status {state?.Status}, error {state?.LastError}).");
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
     }
 }
