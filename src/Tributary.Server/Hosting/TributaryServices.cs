@@ -46,6 +46,7 @@ internal static class TributaryServices
         services.AddSingleton<OAuthAppStore>();
         services.AddConnectors();
         services.AddScoped<SyncRunner>();
+        services.AddSingleton<SyncGate>();
         services.AddScoped<FileStorage.Live.LiveConnectors>();
         services.AddSingleton<FileStorage.Files.DownloadLinks>();
         services.AddSingleton<SyncQueue>();
