@@ -47,6 +47,7 @@ internal static class TributaryServices
         services.AddSingleton<OAuthAppStore>();
         services.AddConnectors();
         services.AddScoped<SyncRunner>();
+        services.AddSingleton<SyncGate>();
         services.AddScoped<FileStorage.Live.LiveConnectors>();
         services.AddSingleton<FileStorage.Files.DownloadLinks>();
         services.AddSingleton<SyncQueue>();

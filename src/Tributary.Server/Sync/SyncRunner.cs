@@ -16,11 +16,19 @@ internal sealed record SyncOutcome(SyncStatusValue Result, long Records, string?
 /// upserts the rows and advances the cursor in one transaction, so a run killed at any point resumes
 /// from the last committed page without losing or duplicating anything.
 /// </summary>
-internal sealed class SyncRunner(TributaryDbContext db, CredentialVault vault, ConnectorResolver connectors, TimeProvider time, ILogger<SyncRunner> logger)
+internal sealed class SyncRunner(
+    TributaryDbContext db, CredentialVault vault, ConnectorResolver connectors, TimeProvider time, SyncGate gate, ILogger<SyncRunner> logger)
 {
     public const string Category = "filestorage";
 
+    /// <summary>Runs the sync; a run of the same account already under way is waited for first (see <see cref="SyncGate"/>).</summary>
     public async Task<SyncOutcome> RunAsync(Guid linkedAccountId, bool fullResync, CancellationToken ct)
+    {
+        using var _ = await gate.EnterAsync(linkedAccountId, ct);
+        return await RunAloneAsync(linkedAccountId, fullResync, ct);
+    }
+
+    private async Task<SyncOutcome> RunAloneAsync(Guid linkedAccountId, bool fullResync, CancellationToken ct)
     {
         var account = await db.LinkedAccounts.IgnoreQueryFilters().AsNoTracking().SingleOrDefaultAsync(a => a.Id == linkedAccountId, ct)
             ?? throw new InvalidOperationException($"Linked account {linkedAccountId} does not exist.");
