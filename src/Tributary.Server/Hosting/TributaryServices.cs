@@ -65,7 +65,7 @@ internal static class TributaryServices
         if (settings.Provider == DatabaseProvider.Sqlite)
         {
             Directory.CreateDirectory(settings.DataDirectory);
-            await BreakStaleSqliteMigrationLockAsync(services, cancellationToken);
+            await BreakStaleSqliteMigrationLockAsync(services, settings.ConnectionString, cancellationToken);
         }
         using var activity = Telemetry.Source.StartActivity("tributary.migrate");
         activity?.SetTag("db.system.name", settings.Provider == DatabaseProvider.Sqlite ? "sqlite" : "postgresql");
@@ -139,11 +139,16 @@ internal static class TributaryServices
     /// EF Core's SQLite migration lock is a row that a killed process never deletes, after which every
     /// start would wait forever. Migrations here take seconds, so a lock older than two minutes is stale.
     /// </summary>
-    private static async Task BreakStaleSqliteMigrationLockAsync(IServiceProvider services, CancellationToken cancellationToken)
+    private static async Task BreakStaleSqliteMigrationLockAsync(IServiceProvider services, string connectionString, CancellationToken cancellationToken)
     {
-        await using var scope = services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<TributaryDbContext>();
-        var connection = db.Database.GetDbConnection();
+        var builder = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString);
+        if (!File.Exists(builder.DataSource))
+        {
+            return;
+        }
+        // A connection of its own: EF must find its connection closed when it migrates.
+        builder.Pooling = false;
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(builder.ToString());
         await connection.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '__EFMigrationsLock'";
@@ -153,11 +158,9 @@ internal static class TributaryServices
         }
         var cutoff = services.GetRequiredService<TimeProvider>().GetUtcNow().AddMinutes(-2);
         command.CommandText = "DELETE FROM \"__EFMigrationsLock\" WHERE \"Timestamp\" < $cutoff";
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = "$cutoff";
         // EF writes the timestamp as 'yyyy-MM-dd HH:mm:ss.ffffff+00:00', which sorts as text.
-        parameter.Value = cutoff.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", System.Globalization.CultureInfo.InvariantCulture) + "+00:00";
-        command.Parameters.Add(parameter);
+        command.Parameters.AddWithValue("$cutoff",
+            cutoff.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", System.Globalization.CultureInfo.InvariantCulture) + "+00:00");
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
