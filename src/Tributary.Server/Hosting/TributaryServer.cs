@@ -55,10 +55,12 @@ internal static class TributaryServer
             {
                 await app.RunAsync(cancellationToken);
             }
-            catch (DbException e)
+            catch (Exception e) when (e is DbException || e.InnerException is DbException)
             {
+                // EF's retrying strategy wraps a refused connection in an InvalidOperationException.
+                var cause = e as DbException ?? (DbException)e.InnerException!;
                 return StartupFailed("the database failed at start", [
-                    $"{e.Message} ({provider}: check Database:ConnectionString and that the database server is reachable)"]);
+                    $"{cause.Message} ({provider}: check Database:ConnectionString and that the database server is reachable)"]);
             }
             catch (IOException e) when (e.Message.StartsWith("Failed to bind", StringComparison.Ordinal))
             {
