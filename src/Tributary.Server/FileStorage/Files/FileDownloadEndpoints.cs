@@ -6,6 +6,7 @@ using Tributary.Server.Conventions;
 using Tributary.Server.Errors;
 using Tributary.Server.FileStorage.Live;
 using Tributary.Server.Linking;
+using Tributary.Server.Sync;
 using Tributary.Data;
 
 namespace Tributary.Server.FileStorage.Files;
@@ -94,27 +95,10 @@ internal static class FileDownloadEndpoints
 
         var account = await live.AccountAsync(tenant.RequiredLinkedAccountId, ct);
         var connector = live.ConnectorFor(account);
-        var files = db.Files.AsNoTracking();
-        if (!includeDeleted)
-        {
-            files = files.Where(f => !f.RemoteWasDeleted);
-        }
-        if (createdAfter is { } ca)
-        {
-            files = files.Where(f => f.CreatedAt > ca);
-        }
-        if (createdBefore is { } cb)
-        {
-            files = files.Where(f => f.CreatedAt < cb);
-        }
-        if (modifiedAfter is { } ma)
-        {
-            files = files.Where(f => f.ModifiedAt > ma);
-        }
-        if (modifiedBefore is { } mb)
-        {
-            files = files.Where(f => f.ModifiedAt < mb);
-        }
+        // The same created/modified/deleted filters as every common-model list.
+        var window = new CommonModelQuery(cursor, pageSize, createdAfter, createdBefore, modifiedAfter, modifiedBefore,
+            includeDeleted, IncludeRemoteData: false, IncludeShellData: false, RemoteId: null, Expand: new HashSet<string>());
+        var files = window.Apply(db.Files.AsNoTracking(), tenant, StoreMapper.FileModel);
         if (ids.Count > 0)
         {
             files = files.Where(f => ids.Contains(f.Id));
