@@ -6,12 +6,12 @@ using Tributary.Integrations.Catalog;
 using Tributary.Server.Auth;
 using Tributary.Server.Conventions;
 using Tributary.Server.Errors;
+using Tributary.Server.Hosting;
 
 namespace Tributary.Server.LinkedAccounts;
 
 internal static class LinkedAccountsEndpoints
 {
-    private static readonly string[] Categories = ["hris", "ats", "accounting", "ticketing", "crm", "mktg", "filestorage"];
     private static readonly string[] Statuses = ["COMPLETE", "INCOMPLETE", "RELINK_NEEDED", "IDLE"];
 
     public static RouteGroupBuilder MapLinkedAccounts(this RouteGroupBuilder category)
@@ -27,7 +27,7 @@ internal static class LinkedAccountsEndpoints
             .WithQueryParameters(
                 QueryParameter.Cursor,
                 QueryParameter.PageSize,
-                new("category", ParameterType.String, "Only accounts of this category.", Categories),
+                new("category", ParameterType.String, "Only accounts of this category.", TributaryServer.Categories),
                 new("end_user_email_address", ParameterType.String, "Only accounts of the end user with this email address.") { MaxLength = 100 },
                 new("end_user_organization_name", ParameterType.String, "Only accounts of the end user's organization with this name.") { MaxLength = 100 },
                 new("end_user_origin_id", ParameterType.String, "Only accounts of the end user with this id in your system.") { MaxLength = 100 },
@@ -54,7 +54,7 @@ internal static class LinkedAccountsEndpoints
         var query = QueryReader.From(http.Request);
         var cursor = query.String("cursor");
         var pageSize = query.PageSize();
-        var category = query.Choice("category", Categories);
+        var category = query.Choice("category", TributaryServer.Categories);
         var email = query.String("end_user_email_address", 100);
         var organizationName = query.String("end_user_organization_name", 100);
         var originId = query.String("end_user_origin_id", 100);

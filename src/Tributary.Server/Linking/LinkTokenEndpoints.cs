@@ -50,9 +50,9 @@ internal static class LinkTokenEndpoints
         {
             errors.Add("categories", "This field is required: a list of categories, e.g. [\"filestorage\"].");
         }
-        foreach (var c in categories.Where(c => !MergeCategories.All.Contains(c)))
+        foreach (var c in categories.Where(c => !TributaryServer.Categories.Contains(c)))
         {
-            errors.Add("categories", $"\"{c}\" is not a valid choice. Use any of: {string.Join(", ", MergeCategories.All)}.");
+            errors.Add("categories", $"\"{c}\" is not a valid choice. Use any of: {string.Join(", ", TributaryServer.Categories)}.");
         }
 
         IntegrationDefinition? integration = null;
@@ -186,9 +186,9 @@ internal static class CommonModelScopes
         foreach (var (category, models) in scopes)
         {
             var path = $"category_common_model_scopes.{category}";
-            if (!MergeCategories.All.Contains(category))
+            if (!TributaryServer.Categories.Contains(category))
             {
-                errors.Add(path, $"\"{category}\" is not a category. Use any of: {string.Join(", ", MergeCategories.All)}.");
+                errors.Add(path, $"\"{category}\" is not a category. Use any of: {string.Join(", ", TributaryServer.Categories)}.");
                 continue;
             }
             if (models is not JsonArray list)

@@ -22,11 +22,6 @@ internal sealed record LinkTokenRequest(
 /// <summary>Merge's <c>LinkToken</c>.</summary>
 internal sealed record LinkTokenResponse(string LinkToken, string? IntegrationName, string? MagicLinkUrl);
 
-internal static class MergeCategories
-{
-    public static readonly IReadOnlyList<string> All = ["hris", "ats", "accounting", "ticketing", "crm", "mktg", "filestorage"];
-}
-
 internal static class LinkLanguages
 {
     public static readonly IReadOnlyList<string> All = ["en", "de"];
