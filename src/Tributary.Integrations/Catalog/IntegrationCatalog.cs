@@ -11,6 +11,18 @@ public sealed record IntegrationDefinition(string Slug, string Name, string Abbr
 
     /// <summary>How an end user connects this integration in Link.</summary>
     public IntegrationAuth Auth { get; init; } = IntegrationAuth.None;
+
+    /// <summary>
+    /// The provider's API base URLs by role (e.g. <c>api</c>, <c>content</c>, <c>upload</c>), without a
+    /// trailing slash. Connectors call only these; passthrough may reach only these hosts. Operators
+    /// (and tests) override them with <c>Integrations:{slug}:ApiBaseUrls:{role}</c>.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ApiBaseUrls { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The base URL for <paramref name="role"/>; a catalog without it is a programming error.</summary>
+    public string ApiBaseUrl(string role) => ApiBaseUrls.TryGetValue(role, out var url)
+        ? url.TrimEnd('/')
+        : throw new InvalidOperationException($"The catalog entry for {Slug} has no \"{role}\" API base URL.");
 }
 
 /// <summary>How Link obtains an integration's credential.</summary>
@@ -87,6 +99,13 @@ public sealed class IntegrationCatalog
     {
         ArgumentNullException.ThrowIfNull(configure);
         return new IntegrationCatalog(_bySlug.Values.Select(i => i with { Auth = configure(i) }));
+    }
+
+    /// <summary>A copy of this catalog with each integration passed through <paramref name="configure"/>.</summary>
+    public IntegrationCatalog With(Func<IntegrationDefinition, IntegrationDefinition> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return new IntegrationCatalog(_bySlug.Values.Select(configure));
     }
 
     public static IntegrationCatalog LoadEmbedded()

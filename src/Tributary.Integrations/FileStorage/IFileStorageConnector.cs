@@ -1,10 +1,19 @@
 using System.Text.Json;
+using Tributary.Integrations.Http;
 
 namespace Tributary.Integrations.FileStorage;
 
-/// <summary>What a connector gets for one call: which account, and its decrypted credential.</summary>
+/// <summary>What a connector gets for one call: which account, and its credential (refreshable through <see cref="Credentials"/>).</summary>
 /// <remarks>Connectors never see the database: the platform loads and stores credentials and rows.</remarks>
-public sealed record ConnectorContext(Guid LinkedAccountId, JsonElement Credential);
+public sealed record ConnectorContext(Guid LinkedAccountId, ICredentialSource Credentials)
+{
+    public ConnectorContext(Guid linkedAccountId, JsonElement credential) : this(linkedAccountId, new FixedCredential(credential))
+    {
+    }
+
+    /// <summary>The current credential (after any refresh).</summary>
+    public JsonElement Credential => Credentials.Current;
+}
 
 /// <summary>A byte range of a download (inclusive offsets, <c>To</c> null = to the end).</summary>
 public sealed record ByteRange(long From, long? To);

@@ -192,7 +192,7 @@ internal sealed class LinkFlow(TributaryDbContext db, CredentialVault vault, Int
         }
     }
 
-    private static DateTime? ReadExpiry(JsonElement credential) =>
+    internal static DateTime? ReadExpiry(JsonElement credential) =>
         credential.ValueKind == JsonValueKind.Object && credential.TryGetProperty("expires_at", out var e) && e.TryGetDateTime(out var at)
             ? DateTime.SpecifyKind(at.ToUniversalTime(), DateTimeKind.Utc)
             : null;

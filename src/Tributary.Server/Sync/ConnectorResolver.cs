@@ -1,3 +1,5 @@
+using System.Net;
+using Tributary.Integrations.Catalog;
 using Tributary.Integrations.FileStorage;
 using Tributary.Integrations.Providers.Sandbox;
 using Tributary.Server.Hosting;
@@ -12,8 +14,34 @@ internal static class ConnectorRegistration
         services.AddKeyedSingleton<IFileStorageConnector>("sandbox", (sp, _) => new SandboxConnector(
             Path.Combine(sp.GetRequiredService<EffectiveSettings>().DataDirectory, "sandbox"), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ConnectorResolver>();
+        services.AddSingleton<CredentialRefresher>();
         return services;
     }
+
+    /// <summary>
+    /// Registers an HTTP connector under its catalog slug with its own long-lived client: pooled
+    /// connections are recycled every few minutes (DNS changes), there is no overall timeout because
+    /// downloads stream for as long as they take, and redirects are followed (.NET drops the
+    /// <c>Authorization</c> header when a redirect leaves the host).
+    /// </summary>
+    internal static IServiceCollection AddHttpConnector(
+        this IServiceCollection services, string slug, Func<IntegrationDefinition, HttpClient, TimeProvider, IFileStorageConnector> create) =>
+        services.AddKeyedSingleton<IFileStorageConnector>(slug, (sp, _) =>
+        {
+            var integration = sp.GetRequiredService<IntegrationCatalog>().Find(slug)
+                ?? throw new InvalidOperationException($"The catalog has no integration \"{slug}\".");
+            var client = new HttpClient(new SocketsHttpHandler
+            {
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                ConnectTimeout = TimeSpan.FromSeconds(15),
+                AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
+            })
+            {
+                Timeout = Timeout.InfiniteTimeSpan,
+            };
+            client.DefaultRequestHeaders.UserAgent.ParseAdd("Tributary/1.0");
+            return create(integration, client, sp.GetRequiredService<TimeProvider>());
+        });
 }
 
 internal sealed class ConnectorResolver(IServiceProvider services)

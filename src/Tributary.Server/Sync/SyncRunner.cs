@@ -17,7 +17,8 @@ internal sealed record SyncOutcome(SyncStatusValue Result, long Records, string?
 /// from the last committed page without losing or duplicating anything.
 /// </summary>
 internal sealed class SyncRunner(
-    TributaryDbContext db, CredentialVault vault, ConnectorResolver connectors, TimeProvider time, SyncGate gate, ILogger<SyncRunner> logger)
+    TributaryDbContext db, CredentialVault vault, ConnectorResolver connectors, CredentialRefresher refresher, TimeProvider time, SyncGate gate,
+    ILogger<SyncRunner> logger)
 {
     public const string Category = "filestorage";
 
@@ -85,14 +86,14 @@ internal sealed class SyncRunner(
         return new SyncOutcome(state.LastSyncResult ?? SyncStatusValue.Failed, records, state.LastError);
     }
 
-    /// <summary>The decrypted credential a connector call needs; shared by syncs and live calls.</summary>
+    /// <summary>The decrypted credential a connector call needs, refreshable on a 401; shared by syncs and live calls.</summary>
     public async Task<ConnectorContext> ContextAsync(Guid linkedAccountId, CancellationToken ct)
     {
         var credential = await db.Credentials.IgnoreQueryFilters().AsNoTracking().SingleOrDefaultAsync(c => c.LinkedAccountId == linkedAccountId, ct);
         var json = credential is null
             ? JsonDocument.Parse("{}").RootElement
             : JsonDocument.Parse(await vault.OpenAsync(db, credential.Secret, CredentialVault.CredentialPurpose(linkedAccountId), ct)).RootElement;
-        return new ConnectorContext(linkedAccountId, json);
+        return new ConnectorContext(linkedAccountId, new StoredCredentialSource(linkedAccountId, json.Clone(), refresher));
     }
 
     /// <summary>

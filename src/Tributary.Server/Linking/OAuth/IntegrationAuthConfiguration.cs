@@ -5,12 +5,29 @@ namespace Tributary.Server.Linking.OAuth;
 /// <summary>
 /// Applies the operator's <c>Integrations:{slug}:*</c> settings over the catalog's auth data:
 /// <c>AuthorizationUrl</c>, <c>TokenUrl</c>, <c>Scopes</c> and <c>WriteScopes</c> (space-separated),
-/// <c>Pkce</c> and <c>AuthorizationParams:{name}</c>. The same section holds the server-wide
+/// <c>Pkce</c>, <c>AuthorizationParams:{name}</c> and <c>ApiBaseUrls:{role}</c>. The same section holds the server-wide
 /// <c>ClientId</c>/<c>ClientSecret</c> fallback read by the OAuth app store.
 /// </summary>
 internal static class IntegrationAuthConfiguration
 {
     public static IntegrationCatalog Apply(IntegrationCatalog catalog, IConfiguration configuration) =>
+        ApplyAuth(catalog, configuration).With(integration =>
+        {
+            var overrides = configuration.GetSection($"Integrations:{integration.Slug}:ApiBaseUrls").GetChildren().ToList();
+            if (overrides.Count == 0)
+            {
+                return integration;
+            }
+            var urls = new Dictionary<string, string>(integration.ApiBaseUrls, StringComparer.Ordinal);
+            foreach (var child in overrides)
+            {
+                urls[child.Key] = IsHttpUrl(child.Value) ? child.Value!.TrimEnd('/') : throw new InvalidOperationException(
+                    $"Integrations:{integration.Slug}:ApiBaseUrls:{child.Key} must be an absolute http(s) URL, not \"{child.Value}\".");
+            }
+            return integration with { ApiBaseUrls = urls };
+        });
+
+    private static IntegrationCatalog ApplyAuth(IntegrationCatalog catalog, IConfiguration configuration) =>
         catalog.WithAuth(integration =>
         {
             var section = configuration.GetSection($"Integrations:{integration.Slug}");
@@ -44,6 +61,9 @@ internal static class IntegrationAuthConfiguration
 
     public static IReadOnlyList<string>? SplitScopes(string? scopes) =>
         scopes is null ? null : scopes.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static bool IsHttpUrl(string? value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp);
 
     private static string? Url(IConfigurationSection section, string key)
     {
