@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Tributary.Integrations.Catalog;
 using Tributary.Integrations.FileStorage;
 using Tributary.Integrations.Providers.Sandbox;
@@ -15,6 +16,7 @@ internal static class ConnectorRegistration
             Path.Combine(sp.GetRequiredService<EffectiveSettings>().DataDirectory, "sandbox"), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ConnectorResolver>();
         services.AddSingleton<CredentialRefresher>();
+        services.TryAddSingleton<Events.IAccountEvents, Events.NoAccountEvents>();
         return services;
     }
 
