@@ -11,20 +11,24 @@ public static class DataServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="TributaryDbContext"/> on the configured provider. Callers resolve the base
-    /// type; only migrations care which subclass is behind it.
+    /// type; only migrations care which subclass is behind it. <see cref="IInterceptor"/>s registered
+    /// as services join every context.
     /// </summary>
     public static IServiceCollection AddTributaryData(this IServiceCollection services, DatabaseProvider provider, string connectionString)
     {
         switch (provider)
         {
             case DatabaseProvider.Sqlite:
-                services.AddDbContext<SqliteTributaryDbContext>(o => o
+                services.AddDbContext<SqliteTributaryDbContext>((sp, o) => o
                     .UseSqlite(connectionString)
-                    .AddInterceptors(SqlitePragmas.Instance));
+                    .AddInterceptors(SqlitePragmas.Instance)
+                    .AddInterceptors(sp.GetServices<IInterceptor>()));
                 services.AddScoped<TributaryDbContext>(sp => sp.GetRequiredService<SqliteTributaryDbContext>());
                 break;
             case DatabaseProvider.Postgres:
-                services.AddDbContext<PostgresTributaryDbContext>(o => o.UseNpgsql(connectionString));
+                services.AddDbContext<PostgresTributaryDbContext>((sp, o) => o
+                    .UseNpgsql(connectionString)
+                    .AddInterceptors(sp.GetServices<IInterceptor>()));
                 services.AddScoped<TributaryDbContext>(sp => sp.GetRequiredService<PostgresTributaryDbContext>());
                 break;
             default:
