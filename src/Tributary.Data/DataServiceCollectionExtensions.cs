@@ -12,7 +12,7 @@ public static class DataServiceCollectionExtensions
     /// <summary>
     /// Registers <see cref="TributaryDbContext"/> on the configured provider. Callers resolve the base
     /// type; only migrations care which subclass is behind it. <see cref="IInterceptor"/>s registered
-    /// as services join every context.
+    /// as services join every context. The options are built once (singleton), not per request.
     /// </summary>
     public static IServiceCollection AddTributaryData(this IServiceCollection services, DatabaseProvider provider, string connectionString)
     {
@@ -22,13 +22,13 @@ public static class DataServiceCollectionExtensions
                 services.AddDbContext<SqliteTributaryDbContext>((sp, o) => o
                     .UseSqlite(connectionString)
                     .AddInterceptors(SqlitePragmas.Instance)
-                    .AddInterceptors(sp.GetServices<IInterceptor>()));
+                    .AddInterceptors(sp.GetServices<IInterceptor>()), optionsLifetime: ServiceLifetime.Singleton);
                 services.AddScoped<TributaryDbContext>(sp => sp.GetRequiredService<SqliteTributaryDbContext>());
                 break;
             case DatabaseProvider.Postgres:
                 services.AddDbContext<PostgresTributaryDbContext>((sp, o) => o
                     .UseNpgsql(connectionString)
-                    .AddInterceptors(sp.GetServices<IInterceptor>()));
+                    .AddInterceptors(sp.GetServices<IInterceptor>()), optionsLifetime: ServiceLifetime.Singleton);
                 services.AddScoped<TributaryDbContext>(sp => sp.GetRequiredService<PostgresTributaryDbContext>());
                 break;
             default:

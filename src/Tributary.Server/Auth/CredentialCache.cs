@@ -65,7 +65,7 @@ internal sealed class CredentialCache(TimeProvider time, IOptionsMonitor<Tributa
     private bool TryGet<TKey, T>(ConcurrentDictionary<TKey, Entry<T>> map, TKey key, [NotNullWhen(true)] out T? value)
         where TKey : notnull where T : class
     {
-        if (map.TryGetValue(key, out var entry) && entry.Generation == Generation && time.GetTimestamp() < entry.ExpiresAt)
+        if (map.TryGetValue(key, out var entry) && entry.Generation == Generation && time.GetUtcNow().UtcTicks < entry.ExpiresAt)
         {
             value = entry.Value;
             return true;
@@ -86,7 +86,7 @@ internal sealed class CredentialCache(TimeProvider time, IOptionsMonitor<Tributa
         {
             map.Clear();
         }
-        map[key] = new Entry<T>(value, generation, time.GetTimestamp() + (long)(seconds * time.TimestampFrequency));
+        map[key] = new Entry<T>(value, generation, time.GetUtcNow().UtcTicks + (long)(seconds * TimeSpan.TicksPerSecond));
     }
 
     private sealed record Entry<T>(T Value, long Generation, long ExpiresAt);
