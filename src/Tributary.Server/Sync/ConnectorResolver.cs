@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Tributary.Integrations.Catalog;
 using Tributary.Integrations.FileStorage;
+using Tributary.Integrations.Providers.GoogleDrive;
 using Tributary.Integrations.Providers.Sandbox;
 using Tributary.Server.Hosting;
 
@@ -14,6 +15,8 @@ internal static class ConnectorRegistration
     {
         services.AddKeyedSingleton<IFileStorageConnector>("sandbox", (sp, _) => new SandboxConnector(
             Path.Combine(sp.GetRequiredService<EffectiveSettings>().DataDirectory, "sandbox"), sp.GetRequiredService<TimeProvider>()));
+        services.AddHttpConnector(GoogleDriveConnector.Slug, (sp, integration, http, time) =>
+            new GoogleDriveConnector(integration, http, time, sp.ConnectorOptions<GoogleDriveOptions>(GoogleDriveConnector.Slug)));
         services.AddSingleton<ConnectorResolver>();
         services.AddSingleton<CredentialRefresher>();
         services.TryAddSingleton<Events.IAccountEvents, Events.NoAccountEvents>();
@@ -28,6 +31,11 @@ internal static class ConnectorRegistration
     /// </summary>
     internal static IServiceCollection AddHttpConnector(
         this IServiceCollection services, string slug, Func<IntegrationDefinition, HttpClient, TimeProvider, IFileStorageConnector> create) =>
+        services.AddHttpConnector(slug, (_, integration, http, time) => create(integration, http, time));
+
+    /// <summary>As above, for a connector that also reads its options (see <see cref="ConnectorOptions{T}"/>).</summary>
+    internal static IServiceCollection AddHttpConnector(
+        this IServiceCollection services, string slug, Func<IServiceProvider, IntegrationDefinition, HttpClient, TimeProvider, IFileStorageConnector> create) =>
         services.AddKeyedSingleton<IFileStorageConnector>(slug, (sp, _) =>
         {
             var integration = sp.GetRequiredService<IntegrationCatalog>().Find(slug)
@@ -42,8 +50,12 @@ internal static class ConnectorRegistration
                 Timeout = Timeout.InfiniteTimeSpan,
             };
             client.DefaultRequestHeaders.UserAgent.ParseAdd("Tributary/1.0");
-            return create(integration, client, sp.GetRequiredService<TimeProvider>());
+            return create(sp, integration, client, sp.GetRequiredService<TimeProvider>());
         });
+
+    /// <summary>A connector's options from <c>Integrations:{slug}</c> (page sizes, chunk sizes, …); unset values keep the connector's defaults.</summary>
+    internal static T ConnectorOptions<T>(this IServiceProvider services, string slug) where T : class, new() =>
+        services.GetRequiredService<IConfiguration>().GetSection($"Integrations:{slug}").Get<T>() ?? new T();
 }
 
 internal sealed class ConnectorResolver(IServiceProvider services)
