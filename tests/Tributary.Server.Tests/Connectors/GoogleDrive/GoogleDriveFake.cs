@@ -89,6 +89,18 @@ internal sealed class GoogleDriveFake : IFakeDialect
         Tokens.Map(app, "/o/oauth2/v2/auth", "/token");
         app.Use(async (context, next) =>
         {
+            try
+            {
+                await next(context);
+            }
+            catch (Exception e) when (!context.Response.HasStarted)
+            {
+                // A bug in the fake shows up in the connector's error message instead of a bare 500.
+                await ErrorAsync(context, 500, $"fake failure: {e.GetType().Name}: {e.Message}", "backendError", "INTERNAL", null, null);
+            }
+        });
+        app.Use(async (context, next) =>
+        {
             if (!IsOAuth(context.Request.Path) && !Tokens.IsAuthorized(context.Request))
             {
                 await ErrorAsync(context, 401, "Request had invalid authentication credentials.", "authError", "UNAUTHENTICATED", "Authorization", "header");
@@ -329,15 +341,16 @@ internal sealed class GoogleDriveFake : IFakeDialect
                     return;
                 }
                 var reader = new MultipartReader(boundary, context.Request.Body);
+                // Each part is read before the next is asked for: the reader drains a section it moves past.
                 var metadataPart = await reader.ReadNextSectionAsync(context.RequestAborted);
-                var mediaPart = await reader.ReadNextSectionAsync(context.RequestAborted);
-                if (metadataPart is null || mediaPart is null)
+                using (var metadata = metadataPart is null ? null : await JsonDocument.ParseAsync(metadataPart.Body, cancellationToken: context.RequestAborted))
                 {
-                    await ErrorAsync(context, 400, "Multipart upload needs a metadata part and a media part.", "badContent", "INVALID_ARGUMENT", null, null);
-                    return;
-                }
-                using (var metadata = await JsonDocument.ParseAsync(metadataPart.Body, cancellationToken: context.RequestAborted))
-                {
+                    var mediaPart = await reader.ReadNextSectionAsync(context.RequestAborted);
+                    if (metadata is null || mediaPart is null)
+                    {
+                        await ErrorAsync(context, 400, "Multipart upload needs a metadata part and a media part.", "badContent", "INVALID_ARGUMENT", null, null);
+                        return;
+                    }
                     using var media = new MemoryStream();
                     await mediaPart.Body.CopyToAsync(media, context.RequestAborted);
                     await CreatedAsync(context, metadata.RootElement, media.ToArray(), mediaPart.ContentType, context.Request.Query["fields"]);
