@@ -242,7 +242,7 @@ internal sealed class GoogleDriveFake : IFakeDialect
         }
         if (context.Request.Query["alt"] != "media")
         {
-            await JsonAsync(context, FileJson(item, withSharing: item.DriveId == MyDriveRootId));
+            await JsonAsync(context, FileJson(item, withSharing: item.DriveId == MyDriveRootId), isFile: true);
             return;
         }
         if (item.IsFolder || item.IsNativeDocument)
@@ -321,7 +321,7 @@ internal sealed class GoogleDriveFake : IFakeDialect
         using var metadata = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
         if (Create(context, metadata.RootElement, FakeContent.Of([])) is { } item)
         {
-            await JsonAsync(context, FileJson(item, withSharing: item.DriveId == MyDriveRootId));
+            await JsonAsync(context, FileJson(item, withSharing: item.DriveId == MyDriveRootId), isFile: true);
         }
         else
         {
@@ -412,7 +412,7 @@ internal sealed class GoogleDriveFake : IFakeDialect
             await NotFoundAsync(context, Parent(metadata) ?? "");
             return;
         }
-        await JsonAsync(context, FileJson(item, withSharing: item.DriveId == MyDriveRootId), fields);
+        await JsonAsync(context, FileJson(item, withSharing: item.DriveId == MyDriveRootId), fields, isFile: true);
     }
 
     private FakeItem? Create(HttpContext context, JsonElement metadata, FakeContent content, string? mediaType = null)
@@ -574,14 +574,14 @@ internal sealed class GoogleDriveFake : IFakeDialect
     private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>Writes <paramref name="body"/> narrowed to the request's <c>fields</c> (Drive's partial response).</summary>
-    private async Task JsonAsync(HttpContext context, JsonObject body, string? fields = null)
+    private async Task JsonAsync(HttpContext context, JsonObject body, string? fields = null, bool isFile = false)
     {
         fields ??= context.Request.Query["fields"].ToString();
         var mask = string.IsNullOrEmpty(fields) ? null : FieldMask.Parse(fields);
         var narrowed = (JsonObject)Narrow(body, mask)!;
         if (AlterFile is { } alter)
         {
-            foreach (var file in Files(narrowed))
+            foreach (var file in isFile ? [narrowed] : Files(narrowed))
             {
                 alter(file);
             }
@@ -590,26 +590,18 @@ internal sealed class GoogleDriveFake : IFakeDialect
         await context.Response.WriteAsync(narrowed.ToJsonString(), context.RequestAborted);
     }
 
+    /// <summary>The File objects of a response: the body itself (files.get/create), <c>files[]</c>, or <c>changes[].file</c>.</summary>
     private static IEnumerable<JsonObject> Files(JsonObject body)
     {
-        if ((string?)body["kind"] == "drive#file")
+        if (body["files"] is JsonArray files)
         {
-            yield return body;
+            return files.OfType<JsonObject>();
         }
-        foreach (var list in new[] { body["files"], body["changes"] }.OfType<JsonArray>())
+        if (body["changes"] is JsonArray changes)
         {
-            foreach (var entry in list.OfType<JsonObject>())
-            {
-                if (entry["file"] is JsonObject changed)
-                {
-                    yield return changed;
-                }
-                else if ((string?)entry["kind"] == "drive#file")
-                {
-                    yield return entry;
-                }
-            }
+            return changes.OfType<JsonObject>().Select(c => c["file"]).OfType<JsonObject>();
         }
+        return [];
     }
 
     private static JsonNode? Narrow(JsonNode? node, FieldMask? mask)
