@@ -4,6 +4,7 @@ using Tributary.Integrations.Catalog;
 using Tributary.Integrations.FileStorage;
 using Tributary.Integrations.Providers.GoogleDrive;
 using Tributary.Integrations.Providers.Sandbox;
+using Tributary.Integrations.Providers.WebDav;
 using Tributary.Server.Hosting;
 
 namespace Tributary.Server.Sync;
@@ -15,8 +16,10 @@ internal static class ConnectorRegistration
     {
         services.AddKeyedSingleton<IFileStorageConnector>("sandbox", (sp, _) => new SandboxConnector(
             Path.Combine(sp.GetRequiredService<EffectiveSettings>().DataDirectory, "sandbox"), sp.GetRequiredService<TimeProvider>()));
-        services.AddHttpConnector(GoogleDriveConnector.Slug, (sp, integration, http, time) =>
-            new GoogleDriveConnector(integration, http, time, sp.ConnectorOptions<GoogleDriveOptions>(GoogleDriveConnector.Slug)));
+        services.AddHttpConnector("webdav", (_, client, time, settings) =>
+            new WebDavConnector(client, time, new WebDavOptions { PageSize = settings.GetValue("PageSize", 500) }));
+        services.AddHttpConnector(GoogleDriveConnector.Slug, (integration, client, time, settings) =>
+            new GoogleDriveConnector(integration, client, time, settings.Get<GoogleDriveOptions>() ?? new GoogleDriveOptions()));
         services.AddSingleton<ConnectorResolver>();
         services.AddSingleton<CredentialRefresher>();
         services.TryAddSingleton<Events.IAccountEvents, Events.NoAccountEvents>();
@@ -31,11 +34,11 @@ internal static class ConnectorRegistration
     /// </summary>
     internal static IServiceCollection AddHttpConnector(
         this IServiceCollection services, string slug, Func<IntegrationDefinition, HttpClient, TimeProvider, IFileStorageConnector> create) =>
-        services.AddHttpConnector(slug, (_, integration, http, time) => create(integration, http, time));
+        services.AddHttpConnector(slug, (integration, client, time, _) => create(integration, client, time));
 
-    /// <summary>As above, for a connector that also reads its options (see <see cref="ConnectorOptions{T}"/>).</summary>
+    /// <summary>As above, with the integration's settings section (<c>Integrations:{slug}</c>) for connector options.</summary>
     internal static IServiceCollection AddHttpConnector(
-        this IServiceCollection services, string slug, Func<IServiceProvider, IntegrationDefinition, HttpClient, TimeProvider, IFileStorageConnector> create) =>
+        this IServiceCollection services, string slug, Func<IntegrationDefinition, HttpClient, TimeProvider, IConfigurationSection, IFileStorageConnector> create) =>
         services.AddKeyedSingleton<IFileStorageConnector>(slug, (sp, _) =>
         {
             var integration = sp.GetRequiredService<IntegrationCatalog>().Find(slug)
@@ -50,12 +53,8 @@ internal static class ConnectorRegistration
                 Timeout = Timeout.InfiniteTimeSpan,
             };
             client.DefaultRequestHeaders.UserAgent.ParseAdd("Tributary/1.0");
-            return create(sp, integration, client, sp.GetRequiredService<TimeProvider>());
+            return create(integration, client, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IConfiguration>().GetSection($"Integrations:{slug}"));
         });
-
-    /// <summary>A connector's options from <c>Integrations:{slug}</c> (page sizes, chunk sizes, …); unset values keep the connector's defaults.</summary>
-    internal static T ConnectorOptions<T>(this IServiceProvider services, string slug) where T : class, new() =>
-        services.GetRequiredService<IConfiguration>().GetSection($"Integrations:{slug}").Get<T>() ?? new T();
 }
 
 internal sealed class ConnectorResolver(IServiceProvider services)

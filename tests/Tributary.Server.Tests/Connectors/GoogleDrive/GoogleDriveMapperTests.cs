@@ -1,11 +1,9 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Tributary.Integrations.FileStorage;
 using Tributary.Integrations.Http;
 using Tributary.Integrations.Providers.GoogleDrive;
-using Tributary.Server.Sync;
 
 namespace Tributary.Server.Tests.Connectors.GoogleDrive;
 
@@ -162,9 +160,9 @@ public sealed class GoogleDriveMapperTests
             ["Integrations:google-drive:ChunkSize"] = "524288",
             ["Integrations:google-drive:BaseBackoff"] = "00:00:02",
         }).Build();
-        using var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).BuildServiceProvider();
 
-        var options = services.ConnectorOptions<GoogleDriveOptions>(GoogleDriveConnector.Slug);
+        // The binding ConnectorRegistration does for the connector's settings section.
+        var options = configuration.GetSection($"Integrations:{GoogleDriveConnector.Slug}").Get<GoogleDriveOptions>()!;
 
         Assert.Equal((50, 524288, TimeSpan.FromSeconds(2), 100), (options.PageSize, options.ChunkSize, options.BaseBackoff, options.SmallPageSize));
         var error = Assert.Throws<InvalidOperationException>(() => (options with { ChunkSize = 300_000 }).Validated());
