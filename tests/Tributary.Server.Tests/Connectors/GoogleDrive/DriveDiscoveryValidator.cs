@@ -153,7 +153,12 @@ internal sealed partial class DriveDiscoveryValidator : ISpecValidator
         return ValidateValue(document.RootElement, responseRef, "response", mask, checkPresence: true).ToList();
     }
 
-    private static bool IsTokenEndpoint(string path) => path.StartsWith("/token", StringComparison.Ordinal) || path.StartsWith("/o/oauth2", StringComparison.Ordinal);
+    /// <summary>
+    /// Google's OAuth hosts, which the fake serves on the same origin: the token endpoint, the consent page, and
+    /// the favicon the browser fetches for that page. None of them is the Drive API the Discovery document describes.
+    /// </summary>
+    private static bool IsTokenEndpoint(string path) =>
+        path.StartsWith("/token", StringComparison.Ordinal) || path.StartsWith("/o/oauth2", StringComparison.Ordinal) || path == "/favicon.ico";
 
     private DiscoveryMethod? Resolve(string httpMethod, string path, out Dictionary<string, string> parameters)
     {
