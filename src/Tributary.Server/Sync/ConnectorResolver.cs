@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Tributary.Integrations.Catalog;
 using Tributary.Integrations.FileStorage;
+using Tributary.Integrations.Providers.GoogleDrive;
 using Tributary.Integrations.Providers.Sandbox;
 using Tributary.Integrations.Providers.WebDav;
 using Tributary.Server.Hosting;
@@ -17,6 +18,8 @@ internal static class ConnectorRegistration
             Path.Combine(sp.GetRequiredService<EffectiveSettings>().DataDirectory, "sandbox"), sp.GetRequiredService<TimeProvider>()));
         services.AddHttpConnector("webdav", (_, client, time, settings) =>
             new WebDavConnector(client, time, new WebDavOptions { PageSize = settings.GetValue("PageSize", 500) }));
+        services.AddHttpConnector(GoogleDriveConnector.Slug, (integration, client, time, settings) =>
+            new GoogleDriveConnector(integration, client, time, settings.Get<GoogleDriveOptions>() ?? new GoogleDriveOptions()));
         services.AddSingleton<ConnectorResolver>();
         services.AddSingleton<CredentialRefresher>();
         services.TryAddSingleton<Events.IAccountEvents, Events.NoAccountEvents>();
