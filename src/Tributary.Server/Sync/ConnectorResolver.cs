@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Tributary.Integrations.Catalog;
 using Tributary.Integrations.FileStorage;
+using Tributary.Integrations.Providers.MicrosoftGraph;
 using Tributary.Integrations.Providers.Sandbox;
 using Tributary.Server.Hosting;
 
@@ -14,11 +15,28 @@ internal static class ConnectorRegistration
     {
         services.AddKeyedSingleton<IFileStorageConnector>("sandbox", (sp, _) => new SandboxConnector(
             Path.Combine(sp.GetRequiredService<EffectiveSettings>().DataDirectory, "sandbox"), sp.GetRequiredService<TimeProvider>()));
+        services.AddHttpConnector("onedrive", (integration, http, time, settings) => new OneDriveConnector(integration, http, time, GraphOptions(settings)));
+        services.AddHttpConnector("sharepoint", (integration, http, time, settings) => new SharePointConnector(integration, http, time, GraphOptions(settings)));
         services.AddSingleton<ConnectorResolver>();
         services.AddSingleton<CredentialRefresher>();
         services.TryAddSingleton<Events.IAccountEvents, Events.NoAccountEvents>();
         return services;
     }
+
+    private static GraphConnectorOptions GraphOptions(IConfigurationSection settings) =>
+        settings.Get<GraphConnectorOptions>() ?? new GraphConnectorOptions();
+
+    /// <summary>
+    /// <see cref="AddHttpConnector(IServiceCollection, string, Func{IntegrationDefinition, HttpClient, TimeProvider, IFileStorageConnector})"/>
+    /// for a connector with its own options, read from the <c>Integrations:{slug}</c> configuration section.
+    /// </summary>
+    internal static IServiceCollection AddHttpConnector(
+        this IServiceCollection services, string slug, Func<IntegrationDefinition, HttpClient, TimeProvider, IConfigurationSection, IFileStorageConnector> create) =>
+        services.AddKeyedSingleton<IFileStorageConnector>(slug, (sp, _) =>
+        {
+            var settings = sp.GetRequiredService<IConfiguration>().GetSection($"Integrations:{slug}");
+            return HttpConnectorFactory(sp, slug, (integration, http, time) => create(integration, http, time, settings));
+        });
 
     /// <summary>
     /// Registers an HTTP connector under its catalog slug with its own long-lived client: pooled
@@ -28,22 +46,25 @@ internal static class ConnectorRegistration
     /// </summary>
     internal static IServiceCollection AddHttpConnector(
         this IServiceCollection services, string slug, Func<IntegrationDefinition, HttpClient, TimeProvider, IFileStorageConnector> create) =>
-        services.AddKeyedSingleton<IFileStorageConnector>(slug, (sp, _) =>
+        services.AddKeyedSingleton<IFileStorageConnector>(slug, (sp, _) => HttpConnectorFactory(sp, slug, create));
+
+    private static IFileStorageConnector HttpConnectorFactory(
+        IServiceProvider sp, string slug, Func<IntegrationDefinition, HttpClient, TimeProvider, IFileStorageConnector> create)
+    {
+        var integration = sp.GetRequiredService<IntegrationCatalog>().Find(slug)
+            ?? throw new InvalidOperationException($"The catalog has no integration \"{slug}\".");
+        var client = new HttpClient(new SocketsHttpHandler
         {
-            var integration = sp.GetRequiredService<IntegrationCatalog>().Find(slug)
-                ?? throw new InvalidOperationException($"The catalog has no integration \"{slug}\".");
-            var client = new HttpClient(new SocketsHttpHandler
-            {
-                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                ConnectTimeout = TimeSpan.FromSeconds(15),
-                AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
-            })
-            {
-                Timeout = Timeout.InfiniteTimeSpan,
-            };
-            client.DefaultRequestHeaders.UserAgent.ParseAdd("Tributary/1.0");
-            return create(integration, client, sp.GetRequiredService<TimeProvider>());
-        });
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            ConnectTimeout = TimeSpan.FromSeconds(15),
+            AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
+        })
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        client.DefaultRequestHeaders.UserAgent.ParseAdd("Tributary/1.0");
+        return create(integration, client, sp.GetRequiredService<TimeProvider>());
+    }
 }
 
 internal sealed class ConnectorResolver(IServiceProvider services)
