@@ -18,8 +18,8 @@ namespace Tributary.Server.Tests.Connectors.MicrosoftGraph;
 /// <item><c>POST /$batch</c> (OData, absent from the OpenAPI) is unpacked: each sub-request and sub-response is validated as if sent alone.</item>
 /// <item>The generated schemas mark <c>@odata.type</c> required on every object (the converter's discriminator setting);
 /// Graph sends it only on derived-type entries (e.g. group members), so that one requirement is dropped.</item>
-/// <item>A 302 from <c>/content</c> (documented, not in the description) and requests to the identity platform or to
-/// pre-authenticated URLs are outside the description.</item>
+/// <item>A 302 from <c>/content</c> (documented, not in the description) and requests to the identity platform (the
+/// consent page, the token endpoint, the browser's favicon fetch there) or to pre-authenticated URLs are outside the description.</item>
 /// </list>
 /// </summary>
 internal sealed partial class GraphSpecValidator(OpenApiSpecValidator inner) : ISpecValidator
@@ -59,8 +59,9 @@ internal sealed partial class GraphSpecValidator(OpenApiSpecValidator inner) : I
         return inner.ValidateResponse(Translate(request), status, contentType, body);
     }
 
+    /// <summary>The identity platform (token endpoint, consent page and the browser's favicon fetch on it) and pre-authenticated URLs.</summary>
     private static bool Outside(FakeRequest request) =>
-        request.Path.StartsWith("/_preauth/", StringComparison.Ordinal) || OAuthPath().IsMatch(request.Path);
+        request.Path.StartsWith("/_preauth/", StringComparison.Ordinal) || OAuthPath().IsMatch(request.Path) || request.Path == "/favicon.ico";
 
     private static bool IsBatch(FakeRequest request) => request.Method == "POST" && request.Path == "/v1.0/$batch";
 

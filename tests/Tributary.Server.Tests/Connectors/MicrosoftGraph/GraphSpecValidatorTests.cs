@@ -93,3 +93,23 @@ public sealed class GraphSpecValidatorTests
     private static FakeRequest Get(string path, params (string Key, string Value)[] query) =>
         new(DateTimeOffset.UnixEpoch, "GET", path, query.ToDictionary(q => q.Key, q => q.Value), new Dictionary<string, string>(), null, null);
 }
+
+/// <summary>The fake host really runs the Graph validator over live traffic: an off-spec call is recorded and fails the assertion.</summary>
+public sealed class GraphFakeConformanceTests
+{
+    [Fact]
+    public async Task Off_spec_traffic_to_the_fake_fails_AssertConformant()
+    {
+        var fake = await GraphFake.StartAsync(GraphFlavor.OneDrive, 10, GraphSpecValidator.Create());
+        await using var host = fake.Host;
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{fake.ApiBase}/drives/{Uri.EscapeDataString(fake.Tree.Drives[0].Id)}/items/root/delta?colour=red");
+        request.Headers.Authorization = new("Bearer", fake.Tokens.Grant().GetProperty("access_token").GetString());
+
+        using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.True(response.IsSuccessStatusCode);
+        var error = Assert.ThrowsAny<Exception>(host.AssertConformant);
+        Assert.Contains("colour", error.Message, StringComparison.Ordinal);
+    }
+}
