@@ -34,6 +34,25 @@ public sealed class GraphConnectorTests
     }
 
     [Fact]
+    public async Task A_full_read_costs_one_permissions_batch_per_delta_page_instead_of_a_request_per_item()
+    {
+        var (bed, fake) = await GraphTestBed.StartAsync(GraphFlavor.OneDrive, 10);
+        await using var _ = bed;
+
+        await ReadAsync(bed, null);
+
+        var requests = bed.World.Requests.Where(r => r.Path.StartsWith("/v1.0/", StringComparison.Ordinal)).ToList();
+        var deltaPages = requests.Count(r => r.Path.EndsWith("/delta", StringComparison.Ordinal));
+        var batches = requests.Count(r => r.Path == "/v1.0/$batch");
+        // Per delta page one $batch of permissions; one more for group members; me, users, groups, me/drive, me/drives, the root.
+        Assert.Equal(deltaPages + 1, batches);
+        Assert.Equal(deltaPages + batches + 6, requests.Count);
+        Assert.True(requests.Count < fake.Tree.Items.Count, $"{requests.Count} requests for {fake.Tree.Items.Count} items");
+        TestContext.Current.TestOutputHelper?.WriteLine($"{fake.Tree.Items.Count} items: {requests.Count} requests ({deltaPages} delta pages, {batches} batches)");
+        bed.World.AssertConformant();
+    }
+
+    [Fact]
     public async Task Batch_sub_requests_throttled_on_their_own_are_retried_after_their_wait()
     {
         var (bed, fake) = await GraphTestBed.StartAsync(GraphFlavor.OneDrive, 10);
