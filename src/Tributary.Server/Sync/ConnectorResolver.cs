@@ -4,6 +4,7 @@ using Tributary.Integrations.Catalog;
 using Tributary.Integrations.FileStorage;
 using Tributary.Integrations.Providers.MicrosoftGraph;
 using Tributary.Integrations.Providers.Sandbox;
+using Tributary.Integrations.Providers.WebDav;
 using Tributary.Server.Hosting;
 
 namespace Tributary.Server.Sync;
@@ -15,6 +16,8 @@ internal static class ConnectorRegistration
     {
         services.AddKeyedSingleton<IFileStorageConnector>("sandbox", (sp, _) => new SandboxConnector(
             Path.Combine(sp.GetRequiredService<EffectiveSettings>().DataDirectory, "sandbox"), sp.GetRequiredService<TimeProvider>()));
+        services.AddHttpConnector("webdav", (_, client, time, settings) =>
+            new WebDavConnector(client, time, new WebDavOptions { PageSize = settings.GetValue("PageSize", 500) }));
         services.AddHttpConnector("onedrive", (integration, http, time, settings) => new OneDriveConnector(integration, http, time, GraphOptions(settings)));
         services.AddHttpConnector("sharepoint", (integration, http, time, settings) => new SharePointConnector(integration, http, time, GraphOptions(settings)));
         services.AddSingleton<ConnectorResolver>();
@@ -27,18 +30,6 @@ internal static class ConnectorRegistration
         settings.Get<GraphConnectorOptions>() ?? new GraphConnectorOptions();
 
     /// <summary>
-    /// <see cref="AddHttpConnector(IServiceCollection, string, Func{IntegrationDefinition, HttpClient, TimeProvider, IFileStorageConnector})"/>
-    /// for a connector with its own options, read from the <c>Integrations:{slug}</c> configuration section.
-    /// </summary>
-    internal static IServiceCollection AddHttpConnector(
-        this IServiceCollection services, string slug, Func<IntegrationDefinition, HttpClient, TimeProvider, IConfigurationSection, IFileStorageConnector> create) =>
-        services.AddKeyedSingleton<IFileStorageConnector>(slug, (sp, _) =>
-        {
-            var settings = sp.GetRequiredService<IConfiguration>().GetSection($"Integrations:{slug}");
-            return HttpConnectorFactory(sp, slug, (integration, http, time) => create(integration, http, time, settings));
-        });
-
-    /// <summary>
     /// Registers an HTTP connector under its catalog slug with its own long-lived client: pooled
     /// connections are recycled every few minutes (DNS changes), there is no overall timeout because
     /// downloads stream for as long as they take, and redirects are followed (.NET drops the
@@ -46,25 +37,27 @@ internal static class ConnectorRegistration
     /// </summary>
     internal static IServiceCollection AddHttpConnector(
         this IServiceCollection services, string slug, Func<IntegrationDefinition, HttpClient, TimeProvider, IFileStorageConnector> create) =>
-        services.AddKeyedSingleton<IFileStorageConnector>(slug, (sp, _) => HttpConnectorFactory(sp, slug, create));
+        services.AddHttpConnector(slug, (integration, client, time, _) => create(integration, client, time));
 
-    private static IFileStorageConnector HttpConnectorFactory(
-        IServiceProvider sp, string slug, Func<IntegrationDefinition, HttpClient, TimeProvider, IFileStorageConnector> create)
-    {
-        var integration = sp.GetRequiredService<IntegrationCatalog>().Find(slug)
-            ?? throw new InvalidOperationException($"The catalog has no integration \"{slug}\".");
-        var client = new HttpClient(new SocketsHttpHandler
+    /// <summary>As above, with the integration's settings section (<c>Integrations:{slug}</c>) for connector options.</summary>
+    internal static IServiceCollection AddHttpConnector(
+        this IServiceCollection services, string slug, Func<IntegrationDefinition, HttpClient, TimeProvider, IConfigurationSection, IFileStorageConnector> create) =>
+        services.AddKeyedSingleton<IFileStorageConnector>(slug, (sp, _) =>
         {
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            ConnectTimeout = TimeSpan.FromSeconds(15),
-            AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
-        })
-        {
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
-        client.DefaultRequestHeaders.UserAgent.ParseAdd("Tributary/1.0");
-        return create(integration, client, sp.GetRequiredService<TimeProvider>());
-    }
+            var integration = sp.GetRequiredService<IntegrationCatalog>().Find(slug)
+                ?? throw new InvalidOperationException($"The catalog has no integration \"{slug}\".");
+            var client = new HttpClient(new SocketsHttpHandler
+            {
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                ConnectTimeout = TimeSpan.FromSeconds(15),
+                AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
+            })
+            {
+                Timeout = Timeout.InfiniteTimeSpan,
+            };
+            client.DefaultRequestHeaders.UserAgent.ParseAdd("Tributary/1.0");
+            return create(integration, client, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IConfiguration>().GetSection($"Integrations:{slug}"));
+        });
 }
 
 internal sealed class ConnectorResolver(IServiceProvider services)
