@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Tributary.Integrations.Catalog;
 using Tributary.Integrations.FileStorage;
 using Tributary.Integrations.Providers.GoogleDrive;
+using Tributary.Integrations.Providers.MicrosoftGraph;
 using Tributary.Integrations.Providers.Sandbox;
 using Tributary.Integrations.Providers.WebDav;
 using Tributary.Server.Hosting;
@@ -20,11 +21,16 @@ internal static class ConnectorRegistration
             new WebDavConnector(client, time, new WebDavOptions { PageSize = settings.GetValue("PageSize", 500) }));
         services.AddHttpConnector(GoogleDriveConnector.Slug, (integration, client, time, settings) =>
             new GoogleDriveConnector(integration, client, time, settings.Get<GoogleDriveOptions>() ?? new GoogleDriveOptions()));
+        services.AddHttpConnector("onedrive", (integration, http, time, settings) => new OneDriveConnector(integration, http, time, GraphOptions(settings)));
+        services.AddHttpConnector("sharepoint", (integration, http, time, settings) => new SharePointConnector(integration, http, time, GraphOptions(settings)));
         services.AddSingleton<ConnectorResolver>();
         services.AddSingleton<CredentialRefresher>();
         services.TryAddSingleton<Events.IAccountEvents, Events.NoAccountEvents>();
         return services;
     }
+
+    private static GraphConnectorOptions GraphOptions(IConfigurationSection settings) =>
+        settings.Get<GraphConnectorOptions>() ?? new GraphConnectorOptions();
 
     /// <summary>
     /// Registers an HTTP connector under its catalog slug with its own long-lived client: pooled
