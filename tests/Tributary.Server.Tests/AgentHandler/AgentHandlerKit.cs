@@ -87,6 +87,21 @@ internal static class AgentHandlerKit
         return (isError, JsonDocument.Parse(text).RootElement.Clone());
     }
 
+    /// <summary>The callback URL a finished Link page sends the browser to (meta refresh for https, the "Open app" button for any).</summary>
+    public static async Task<Uri> CallbackFromAsync(HttpResponseMessage response)
+    {
+        var html = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.IsSuccessStatusCode, html);
+        var button = System.Text.RegularExpressions.Regex.Match(html, "id=\"open-app\" href=\"([^\"]+)\"");
+        Assert.True(button.Success, html);
+        var url = System.Net.WebUtility.HtmlDecode(button.Groups[1].Value);
+        if (url.StartsWith("https://", StringComparison.Ordinal))
+        {
+            Assert.Contains($"<meta http-equiv=\"refresh\" content=\"0;url={button.Groups[1].Value}\">", html, StringComparison.Ordinal);
+        }
+        return new Uri(url);
+    }
+
     /// <summary>Completes a link token through the Sandbox connect screen over HTTP (as the end user's browser would); returns the final response.</summary>
     public static async Task<HttpResponseMessage> ConnectSandboxAsync(TributaryApplication app, string linkToken)
     {

@@ -202,17 +202,17 @@ internal abstract class LinkPageModel(LinkPageServices services) : PageModel
         return Page();
     }
 
-    /// <summary>Redirects (303) to an https callback; a custom-scheme one gets the "Open app" button instead.</summary>
+    /// <summary>
+    /// Sends the browser to the integrator's callback. The page itself does it: a 303 answering a form
+    /// POST would break CSP form-action 'self', and browsers open custom schemes (myapp://) only on a
+    /// click, so the page also shows the link as a button.
+    /// </summary>
     protected void GoToCallback(string url)
     {
+        OpenAppUrl = url;
         if (AgentHandler.LinkTokens.AgentCallback.IsWeb(url))
         {
-            Response.StatusCode = StatusCodes.Status303SeeOther;
-            Response.Headers.Location = url;
-        }
-        else
-        {
-            OpenAppUrl = url;
+            Ui.RedirectUrl = url;
         }
     }
 
