@@ -26,7 +26,8 @@ internal static class AllowedCallbackOriginsEndpoints
         var origins = v1.MapGroup("/allowed-callback-origins").WithTags("Agent Handler");
         origins.MapGet("", ListAsync).WithName("ListAllowedCallbackOrigins").WithSummary("Origins link-token callback URLs may point to");
         origins.MapPost("", CreateAsync).WithName("CreateAllowedCallbackOrigin")
-            .WithSummary("Register an origin {origin}: https://host[:port], http://localhost[:port] for development, or a custom scheme such as myapp://");
+            .WithSummary("Register an origin {origin}: https://host[:port], http://localhost[:port] for development, or a custom scheme such as myapp://")
+            .Produces<AllowedCallbackOriginDto>(StatusCodes.Status201Created).Produces<AllowedCallbackOriginDto>(StatusCodes.Status200OK);
         origins.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteAllowedCallbackOrigin").WithSummary("Forget an origin");
         return v1;
     }

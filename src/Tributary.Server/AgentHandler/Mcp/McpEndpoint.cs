@@ -28,7 +28,9 @@ internal static class McpEndpoint
         v1.MapPost(Path, HandleAsync).WithName("Mcp").WithTags("Agent Handler")
             .WithSummary("The MCP endpoint (Streamable HTTP, stateless) of a tool pack for a registered user")
             .WithDescription("Query: authenticated_only=true hides authenticate_<connector> tools; stable=true lists every data tool whether " +
-                "authenticated or not (calling one that is not answers with the magic link), so the list never changes.");
+                "authenticated or not (calling one that is not answers with the magic link), so the list never changes.")
+            .Accepts<JsonObject>("application/json")
+            .Produces<JsonObject>(StatusCodes.Status200OK, "application/json", "text/event-stream");
         // Stateless: no server-initiated stream (GET) and no session to end (DELETE).
         v1.MapGet(Path, MethodNotAllowed).ExcludeFromDescription();
         v1.MapDelete(Path, MethodNotAllowed).ExcludeFromDescription();

@@ -40,7 +40,8 @@ internal static class RegisteredUsersEndpoints
         users.MapGet("", ListAsync).WithName("ListRegisteredUsers")
             .WithSummary("Registered users, oldest first; production users unless is_test=true");
         users.MapPost("", CreateAsync).WithName("CreateRegisteredUser")
-            .WithSummary("Create a registered user; idempotent on origin_user_id (an existing user is returned with 200)");
+            .WithSummary("Create a registered user; idempotent on origin_user_id (an existing user is returned with 200)")
+            .Produces<RegisteredUserDto>(StatusCodes.Status201Created).Produces<RegisteredUserDto>(StatusCodes.Status200OK);
         users.MapGet("/{id:guid}", GetAsync).WithName("GetRegisteredUser").WithSummary("One registered user");
         users.MapPatch("/{id:guid}", PatchAsync).WithName("UpdateRegisteredUser")
             .WithSummary("Change a registered user's name, email, shared_credential_group or user_type (fields left out stay)");
