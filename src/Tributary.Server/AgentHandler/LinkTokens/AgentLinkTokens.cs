@@ -10,7 +10,7 @@ namespace Tributary.Server.AgentHandler.LinkTokens;
 internal sealed record AgentLinkRequest(
     RegisteredUser User, IntegrationDefinition Connector, string AuthScope, string? CallbackUrl, string? State, int ExpiryMinutes);
 
-internal sealed record AgentLinkToken(string LinkToken, string MagicLinkUrl, DateTime ExpiresAt);
+internal sealed record AgentLinkToken(Guid SessionId, string LinkToken, string MagicLinkUrl, DateTime ExpiresAt);
 
 /// <summary>
 /// Creates the link session of an Agent Handler link token: a normal Link session (so the hosted
@@ -35,8 +35,9 @@ internal sealed class AgentLinkTokens(TimeProvider time)
             OrganizationId = user.OrganizationId,
             Environment = user.Environment,
             LinkTokenHash = Secrets.Hash(token),
-            EndUserEmailAddress = user.OriginUserEmail ?? "",
-            EndUserOrganizationName = Truncate(user.OriginCompanyName ?? user.OriginUserName ?? user.OriginUserId),
+            // The magic link page shows who the link is for ("created for {who} at {where}").
+            EndUserEmailAddress = Truncate(user.OriginUserEmail ?? user.OriginUserName ?? user.OriginUserId),
+            EndUserOrganizationName = Truncate(user.OriginCompanyName ?? user.OriginCompanyId ?? user.OriginUserId),
             EndUserOriginId = user.OriginUserId,
             Categories = string.Join(',', request.Connector.Categories),
             Integration = request.Connector.Slug,
@@ -55,7 +56,7 @@ internal sealed class AgentLinkTokens(TimeProvider time)
         };
         db.LinkSessions.Add(session);
         await db.SaveChangesAsync(ct);
-        return new AgentLinkToken(token, $"{publicBaseUrl}/magic-link/{token}", session.ExpiresAt);
+        return new AgentLinkToken(session.Id, token, $"{publicBaseUrl}/magic-link/{token}", session.ExpiresAt);
     }
 
     private static string Truncate(string value) => value.Length <= 100 ? value : value[..100];

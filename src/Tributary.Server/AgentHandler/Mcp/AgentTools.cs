@@ -30,7 +30,11 @@ internal sealed record PackEntry(ToolPackConnector Row, IntegrationDefinition In
 internal sealed record ListedTool(string Name, string Description, JsonObject InputSchema);
 
 /// <summary>A tool call's answer: the JSON the agent reads and whether it is an error result.</summary>
-internal sealed record ToolOutcome(JsonObject Payload, bool IsError, string? ErrorReason = null);
+internal sealed record ToolOutcome(JsonObject Payload, bool IsError, string? ErrorReason = null)
+{
+    /// <summary>When the user must open a link first: the link session (its id doubles as the elicitation id) and URL.</summary>
+    public (Guid Id, string Url, string Message)? Elicitation { get; init; }
+}
 
 /// <summary>
 /// The Agent Handler's tools for one (tool pack, registered user): which tools the agent sees and
@@ -186,7 +190,7 @@ internal sealed class AgentTools(
                     "DO NOT RETRY until the user has reconnected.",
                 ["magic_link_url"] = link.MagicLinkUrl,
                 ["link_token"] = link.LinkToken,
-            }, IsError: true, "reauth_required");
+            }, IsError: true, "reauth_required") { Elicitation = (link.SessionId, link.MagicLinkUrl, $"Reconnect your {name} account.") };
         }
         return new ToolOutcome(new JsonObject
         {
@@ -195,7 +199,7 @@ internal sealed class AgentTools(
             ["magic_link_url"] = link.MagicLinkUrl,
             ["link_token"] = link.LinkToken,
             ["expires_at"] = link.ExpiresAt,
-        }, IsError: false, "authentication_required");
+        }, IsError: false, "authentication_required") { Elicitation = (link.SessionId, link.MagicLinkUrl, $"Connect your {name} account.") };
     }
 
     private static ToolOutcome NotFound(McpTarget target, string name) => Error("not_found",

@@ -90,6 +90,14 @@ internal static class McpEndpoint
             return;
         }
 
+        // Stateless, but a client that declared URL-mode elicitation at initialize gets a session id
+        // that says so; it sends it back on every request, so any replica knows without shared state.
+        var urlElicitation = http.Request.Headers["Mcp-Session-Id"].ToString().StartsWith(UrlElicitationSession, StringComparison.Ordinal);
+        if (message is JsonRpcRequest { Method: "initialize" } initialize && DeclaresUrlElicitation(initialize.Params))
+        {
+            http.Response.Headers["Mcp-Session-Id"] = UrlElicitationSession + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        }
+
         var query = QueryReader.From(http.Request);
         var authenticatedOnly = query.Bool("authenticated_only") ?? false;
         var stable = query.Bool("stable") ?? false;
@@ -122,6 +130,15 @@ internal static class McpEndpoint
                     var name = request.Params?.Name ?? "";
                     var arguments = request.Params?.Arguments is { } given ? new Dictionary<string, JsonElement>(given) : null;
                     var outcome = await tools.CallAsync(target, name, arguments, http, token);
+                    if (urlElicitation && outcome.Elicitation is { } needed)
+                    {
+                        // MCP 2025-11-25 URL elicitation: the client asks the user's consent, opens the link,
+                        // and retries the call; clients without it get Merge's JSON result below.
+                        throw new UrlElicitationRequiredException(outcome.Payload["message"]!.GetValue<string>(),
+                        [
+                            new ElicitRequestParams { Mode = "url", ElicitationId = needed.Id.ToString(), Url = needed.Url, Message = needed.Message },
+                        ]);
+                    }
                     return new CallToolResult
                     {
                         Content = [new TextContentBlock { Text = outcome.Payload.ToJsonString(ApiJson.Options) }],
@@ -157,6 +174,11 @@ internal static class McpEndpoint
         {
         }
     }
+
+    private const string UrlElicitationSession = "url-elicitation.";
+
+    private static bool DeclaresUrlElicitation(JsonNode? parameters) =>
+        parameters?["capabilities"]?["elicitation"]?["url"] is JsonObject;
 
     /// <summary>
     /// DNS rebinding protection: a browser page that rebinds its own name to this server still sends

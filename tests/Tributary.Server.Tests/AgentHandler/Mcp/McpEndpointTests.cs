@@ -170,4 +170,45 @@ public sealed class McpEndpointTests
         using var get = await api.GetAsync(url, Ct);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, get.StatusCode);
     }
+
+    [Fact]
+    public async Task UrlElicitation_ClientsThatDeclareIt_GetTheMagicLinkAsAnElicitationError()
+    {
+        await using var app = await TributaryApplication.StartAsync(DatabaseKind.Sqlite);
+        var org = await app.CreateOrganizationAsync();
+        using var api = app.CreateApiClient(org.ProductionKey);
+        var user = await CreateUserAsync(api, "gina");
+        var pack = await CreatePackAsync(api, "Files", new { slug = "sandbox" });
+        var url = McpUrl(pack, user);
+
+        async Task<(HttpResponseMessage Response, System.Text.Json.JsonElement Message)> PostAsync(string body, string? session)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            request.Headers.Accept.ParseAdd("application/json, text/event-stream");
+            if (session is not null)
+            {
+                request.Headers.Add("Mcp-Session-Id", session);
+            }
+            var response = await api.SendAsync(request, Ct);
+            var text = await response.Content.ReadAsStringAsync(Ct);
+            var data = text.Split('\n').Single(l => l.StartsWith("data:", StringComparison.Ordinal) && l.Length > 6)[5..];
+            return (response, System.Text.Json.JsonDocument.Parse(data).RootElement.Clone());
+        }
+
+        var (init, _) = await PostAsync("""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{"elicitation":{"url":{}}},"clientInfo":{"name":"t","version":"1"}}}""", null);
+        var session = Assert.Single(init.Headers.GetValues("Mcp-Session-Id"));
+        var (_, elicited) = await PostAsync("""{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"authenticate_sandbox","arguments":{}}}""", session);
+        var error = elicited.GetProperty("error");
+        Assert.Equal(-32042, error.GetProperty("code").GetInt32());
+        var elicitation = Assert.Single(error.GetProperty("data").GetProperty("elicitations").EnumerateArray());
+        Assert.Equal("url", elicitation.GetProperty("mode").GetString());
+        Assert.Contains("/magic-link/trb_link_", elicitation.GetProperty("url").GetString(), StringComparison.Ordinal);
+        Assert.True(Guid.TryParse(elicitation.GetProperty("elicitationId").GetString(), out _));
+
+        // A client that did not declare it gets Merge's JSON result.
+        var (plainInit, _) = await PostAsync("""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}""", null);
+        Assert.False(plainInit.Headers.Contains("Mcp-Session-Id"));
+        var (_, plain) = await PostAsync("""{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"authenticate_sandbox","arguments":{}}}""", null);
+        Assert.Contains("magic_link_url", plain.GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString(), StringComparison.Ordinal);
+    }
 }
