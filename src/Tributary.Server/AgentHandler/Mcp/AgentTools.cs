@@ -178,6 +178,12 @@ internal sealed class AgentTools(
 
     private async Task<ToolOutcome> AuthenticationNeededAsync(McpTarget target, PackEntry entry, bool reauth, CancellationToken ct)
     {
+        if (entry.Row.AuthScope == AuthScopes.Shared && target.User.OriginCompanyId is null)
+        {
+            return Error("missing_company",
+                $"{entry.Integration.Name} uses a SHARED (per-company) credential in this tool pack, but this registered user has no shared_credential_group.origin_company_id.",
+                "Do not retry: the application must set the user's company first.");
+        }
         var link = await linkTokens.CreateAsync(db, new AgentLinkRequest(target.User, entry.Integration, entry.Row.AuthScope, null, null,
             AgentLinkTokens.DefaultExpiryMinutes), target.PublicBaseUrl, ct);
         var name = entry.Integration.Name;

@@ -211,4 +211,39 @@ public sealed class McpEndpointTests
         var (_, plain) = await PostAsync("""{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"authenticate_sandbox","arguments":{}}}""", null);
         Assert.Contains("magic_link_url", plain.GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString(), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task SharedScope_OneCompanysUsersShareTheCredential_OtherCompaniesDoNot(DatabaseKind kind)
+    {
+        await using var app = await TributaryApplication.StartAsync(kind);
+        var org = await app.CreateOrganizationAsync();
+        using var api = app.CreateApiClient(org.ProductionKey);
+        var ann = await CreateUserAsync(api, "ann", companyId: "acme");
+        var ben = await CreateUserAsync(api, "ben", companyId: "acme");
+        var cat = await CreateUserAsync(api, "cat", companyId: "globex");
+        var solo = await CreateUserAsync(api, "solo");
+        var pack = await CreatePackAsync(api, "Shared files", new { slug = "sandbox", auth_scope = "SHARED" });
+
+        var (_, auth) = await CallAsync(api, McpUrl(pack, ann), "authenticate_sandbox");
+        using (var done = await ConnectSandboxAsync(app, auth.GetProperty("link_token").GetString()!))
+        {
+            Assert.True(done.IsSuccessStatusCode);
+        }
+        var account = await app.WithDbAsync((db, _) => db.LinkedAccounts.IgnoreQueryFilters().SingleAsync(a => a.OrganizationId == org.Id, Ct));
+        Assert.Equal("SHARED", account.AgentAuthScope);
+        Assert.Equal("acme", account.SharedCredentialGroup);
+        Assert.Null(account.RegisteredUserId);
+
+        var (benError, benFiles) = await CallAsync(api, McpUrl(pack, ben), "sandbox__list_files");
+        Assert.False(benError, benFiles.ToString());
+        Assert.NotEmpty(benFiles.GetProperty("results").EnumerateArray());
+        Assert.Equal(["authenticate_sandbox"], await ToolNamesAsync(api, McpUrl(pack, cat)));
+        // A user without a company cannot take part in SHARED credentials at all.
+        var (soloError, soloCall) = await CallAsync(api, McpUrl(pack, solo), "authenticate_sandbox");
+        Assert.True(soloError);
+        Assert.Equal("missing_company", soloCall.GetProperty("error").GetString());
+        var soloLink = await SendAsync(api, HttpMethod.Post, $"/api/v1/registered-users/{solo}/link-token", new { connector = "sandbox", auth_scope = "SHARED" }, 400);
+        Assert.Contains("origin_company_id", soloLink.GetProperty("auth_scope")[0].GetString(), StringComparison.Ordinal);
+    }
 }
