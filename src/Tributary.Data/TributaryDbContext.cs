@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Tributary.Data.Entities;
+using Tributary.Data.Entities.AgentHandler;
 using Tributary.Data.Entities.FileStorage;
 using Tributary.Data.Tenancy;
 
@@ -34,6 +35,11 @@ public abstract class TributaryDbContext(DbContextOptions options, ITenantScope 
     public DbSet<StoredFile> Files => Set<StoredFile>();
     public DbSet<StoredUser> Users => Set<StoredUser>();
     public DbSet<StoredGroup> Groups => Set<StoredGroup>();
+    public DbSet<RegisteredUser> RegisteredUsers => Set<RegisteredUser>();
+    public DbSet<ToolPack> ToolPacks => Set<ToolPack>();
+    public DbSet<ToolPackConnector> ToolPackConnectors => Set<ToolPackConnector>();
+    public DbSet<AllowedCallbackOrigin> AllowedCallbackOrigins => Set<AllowedCallbackOrigin>();
+    public DbSet<ToolCallLog> ToolCallLogs => Set<ToolCallLog>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -74,6 +80,14 @@ public abstract class TributaryDbContext(DbContextOptions options, ITenantScope 
         modelBuilder.Entity<StoredFile>().HasQueryFilter(r => r.LinkedAccountId == CurrentLinkedAccountId);
         modelBuilder.Entity<StoredUser>().HasQueryFilter(r => r.LinkedAccountId == CurrentLinkedAccountId);
         modelBuilder.Entity<StoredGroup>().HasQueryFilter(r => r.LinkedAccountId == CurrentLinkedAccountId);
+        // Agent Handler: a test key reaches only test registered users and their logs.
+        modelBuilder.Entity<RegisteredUser>().HasQueryFilter(u =>
+            u.OrganizationId == CurrentOrganizationId && (!CurrentIsTest || u.Environment == ApiEnvironment.Test));
+        modelBuilder.Entity<ToolPack>().HasQueryFilter(p => p.OrganizationId == CurrentOrganizationId);
+        modelBuilder.Entity<ToolPackConnector>().HasQueryFilter(c => c.OrganizationId == CurrentOrganizationId);
+        modelBuilder.Entity<AllowedCallbackOrigin>().HasQueryFilter(o => o.OrganizationId == CurrentOrganizationId);
+        modelBuilder.Entity<ToolCallLog>().HasQueryFilter(l =>
+            l.OrganizationId == CurrentOrganizationId && (!CurrentIsTest || l.Environment == ApiEnvironment.Test));
     }
 
     // snake_case columns read naturally in psql and sqlite3 and need no quoting on PostgreSQL.

@@ -58,6 +58,13 @@ internal sealed class LinkSessionConfiguration : IEntityTypeConfiguration<LinkSe
         builder.HasIndex(l => l.OAuthStateHash).IsUnique();
         builder.HasIndex(l => l.PublicTokenHash).IsUnique();
         builder.HasIndex(l => l.ExpiresAt);
+        builder.Property(l => l.AgentAuthScope).HasMaxLength(16);
+        builder.Property(l => l.SharedCredentialGroup).HasMaxLength(256);
+        builder.Property(l => l.CallbackUrl).HasMaxLength(2000);
+        builder.Property(l => l.CallbackState).HasMaxLength(1000);
+        builder.Property(l => l.AuthorizationCodeHash).HasMaxLength(32);
+        builder.HasIndex(l => l.AuthorizationCodeHash).IsUnique();
+        builder.HasOne<Entities.AgentHandler.RegisteredUser>().WithMany().HasForeignKey(l => l.RegisteredUserId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<Organization>().WithMany().HasForeignKey(l => l.OrganizationId).OnDelete(DeleteBehavior.Cascade);
     }
 }

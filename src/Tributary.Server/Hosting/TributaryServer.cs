@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Tributary.Data;
+using Tributary.Server.AgentHandler;
 using Tributary.Server.Auth;
 using Tributary.Server.Errors;
 using Tributary.Server.FileStorage;
@@ -146,6 +147,7 @@ internal static class TributaryServer
         category.MapIssues();
         app.MapLegacyLinkToken();
         app.MapOAuthApps();
+        app.MapAgentHandler();
         app.MapFileStorage();
         app.MapLinkUi();
         app.MapRazorPages();

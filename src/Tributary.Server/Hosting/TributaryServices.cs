@@ -5,6 +5,7 @@ using Npgsql;
 using Tributary.Data;
 using Tributary.Data.Tenancy;
 using Tributary.Integrations.Catalog;
+using Tributary.Server.AgentHandler;
 using Tributary.Server.Auth;
 using Tributary.Server.Conventions;
 using Tributary.Server.Linking;
@@ -53,6 +54,7 @@ internal static class TributaryServices
         services.AddScoped<FileStorage.Live.LiveConnectors>();
         services.AddSingleton<FileStorage.Files.DownloadLinks>();
         services.AddSingleton<SyncQueue>();
+        services.AddAgentHandler();
         return builder;
     }
 

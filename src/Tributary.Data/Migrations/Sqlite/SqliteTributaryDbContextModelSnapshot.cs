@@ -17,6 +17,271 @@ namespace Tributary.Data.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.14");
 
+            modelBuilder.Entity("Tributary.Data.Entities.AgentHandler.AllowedCallbackOrigin", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("Origin")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("origin");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "Origin")
+                        .IsUnique();
+
+                    b.ToTable("allowed_callback_origins", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.AgentHandler.RegisteredUser", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CustomGroupingsJson")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("custom_groupings_json");
+
+                    b.Property<string>("Environment")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("environment");
+
+                    b.Property<DateTime>("ModifiedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("modified_at");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("OriginCompanyId")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("origin_company_id");
+
+                    b.Property<string>("OriginCompanyName")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("origin_company_name");
+
+                    b.Property<string>("OriginUserEmail")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("origin_user_email");
+
+                    b.Property<string>("OriginUserId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("origin_user_id");
+
+                    b.Property<string>("OriginUserName")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("origin_user_name");
+
+                    b.Property<string>("UserType")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_type");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "CreatedAt", "Id");
+
+                    b.HasIndex("OrganizationId", "Environment", "OriginUserId")
+                        .IsUnique();
+
+                    b.ToTable("registered_users", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.AgentHandler.ToolCallLog", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ClientTraceId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("client_trace_id");
+
+                    b.Property<string>("ConnectorSlug")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("connector_slug");
+
+                    b.Property<int>("DurationMs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("duration_ms");
+
+                    b.Property<string>("Environment")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("environment");
+
+                    b.Property<string>("ErrorReason")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error_reason");
+
+                    b.Property<string>("Headers")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("headers");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<Guid>("RegisteredUserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("registered_user_id");
+
+                    b.Property<string>("Result")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("result");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<string>("ToolArgs")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tool_args");
+
+                    b.Property<string>("ToolName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tool_name");
+
+                    b.Property<Guid>("ToolPackId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tool_pack_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RegisteredUserId", "StartedAt");
+
+                    b.HasIndex("OrganizationId", "StartedAt", "Id");
+
+                    b.ToTable("tool_call_logs", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.AgentHandler.ToolPack", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("description");
+
+                    b.Property<DateTime>("ModifiedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("modified_at");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "CreatedAt", "Id");
+
+                    b.ToTable("tool_packs", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.AgentHandler.ToolPackConnector", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AuthScope")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("auth_scope");
+
+                    b.Property<string>("ConnectorSlug")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("connector_slug");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("ToolNamesJson")
+                        .HasMaxLength(8000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tool_names_json");
+
+                    b.Property<Guid>("ToolPackId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tool_pack_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ToolPackId", "ConnectorSlug")
+                        .IsUnique();
+
+                    b.ToTable("tool_pack_connectors", (string)null);
+                });
+
             modelBuilder.Entity("Tributary.Data.Entities.ApiKey", b =>
                 {
                     b.Property<Guid>("Id")
@@ -631,6 +896,30 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("id");
 
+                    b.Property<string>("AgentAuthScope")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("agent_auth_scope");
+
+                    b.Property<DateTime?>("AuthorizationCodeExpiresAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("authorization_code_expires_at");
+
+                    b.Property<byte[]>("AuthorizationCodeHash")
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB")
+                        .HasColumnName("authorization_code_hash");
+
+                    b.Property<string>("CallbackState")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("callback_state");
+
+                    b.Property<string>("CallbackUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("callback_url");
+
                     b.Property<string>("Categories")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -729,6 +1018,10 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("organization_id");
 
+                    b.Property<byte[]>("PendingCredential")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("pending_credential");
+
                     b.Property<DateTime?>("PublicTokenExpiresAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("public_token_expires_at");
@@ -738,9 +1031,18 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasColumnType("BLOB")
                         .HasColumnName("public_token_hash");
 
+                    b.Property<Guid?>("RegisteredUserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("registered_user_id");
+
                     b.Property<string>("ScopesJson")
                         .HasColumnType("TEXT")
                         .HasColumnName("scopes_json");
+
+                    b.Property<string>("SharedCredentialGroup")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("shared_credential_group");
 
                     b.Property<string>("Status")
                         .IsRequired()
@@ -749,6 +1051,9 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasColumnName("status");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("AuthorizationCodeHash")
+                        .IsUnique();
 
                     b.HasIndex("ExpiresAt");
 
@@ -762,6 +1067,8 @@ namespace Tributary.Data.Migrations.Sqlite
 
                     b.HasIndex("PublicTokenHash")
                         .IsUnique();
+
+                    b.HasIndex("RegisteredUserId");
 
                     b.ToTable("link_sessions", (string)null);
                 });
@@ -777,6 +1084,11 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("BLOB")
                         .HasColumnName("account_token_hash");
+
+                    b.Property<string>("AgentAuthScope")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("agent_auth_scope");
 
                     b.Property<string>("Category")
                         .IsRequired()
@@ -834,6 +1146,15 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("organization_id");
 
+                    b.Property<Guid?>("RegisteredUserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("registered_user_id");
+
+                    b.Property<string>("SharedCredentialGroup")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("shared_credential_group");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -849,6 +1170,10 @@ namespace Tributary.Data.Migrations.Sqlite
 
                     b.HasIndex("AccountTokenHash")
                         .IsUnique();
+
+                    b.HasIndex("RegisteredUserId", "IntegrationSlug");
+
+                    b.HasIndex("OrganizationId", "AgentAuthScope", "IntegrationSlug");
 
                     b.HasIndex("OrganizationId", "CreatedAt", "Id");
 
@@ -1034,6 +1359,51 @@ namespace Tributary.Data.Migrations.Sqlite
                     b.ToTable("vault_keys", (string)null);
                 });
 
+            modelBuilder.Entity("Tributary.Data.Entities.AgentHandler.AllowedCallbackOrigin", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.AgentHandler.RegisteredUser", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.AgentHandler.ToolCallLog", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.AgentHandler.ToolPack", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.AgentHandler.ToolPackConnector", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.AgentHandler.ToolPack", null)
+                        .WithMany()
+                        .HasForeignKey("ToolPackId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Tributary.Data.Entities.ApiKey", b =>
                 {
                     b.HasOne("Tributary.Data.Entities.Organization", null)
@@ -1122,6 +1492,11 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasForeignKey("OrganizationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+
+                    b.HasOne("Tributary.Data.Entities.AgentHandler.RegisteredUser", null)
+                        .WithMany()
+                        .HasForeignKey("RegisteredUserId")
+                        .OnDelete(DeleteBehavior.Cascade);
                 });
 
             modelBuilder.Entity("Tributary.Data.Entities.LinkedAccount", b =>
@@ -1131,6 +1506,11 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasForeignKey("OrganizationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+
+                    b.HasOne("Tributary.Data.Entities.AgentHandler.RegisteredUser", null)
+                        .WithMany()
+                        .HasForeignKey("RegisteredUserId")
+                        .OnDelete(DeleteBehavior.Cascade);
                 });
 
             modelBuilder.Entity("Tributary.Data.Entities.OAuthApp", b =>
