@@ -47,10 +47,11 @@ internal static class TributaryServices
         services.AddSingleton<OAuthAppStore>();
         services.AddConnectors();
         services.AddScoped<SyncRunner>();
-        services.AddSingleton<SyncGate>();
+        services.AddSingleton<Leases>();
+        services.AddScoped<SyncIssues>();
+        services.AddTributaryScheduler(configuration, settings);
         services.AddScoped<FileStorage.Live.LiveConnectors>();
         services.AddSingleton<FileStorage.Files.DownloadLinks>();
-        services.AddSingleton<SyncQueue>();
         return builder;
     }
 
@@ -82,6 +83,7 @@ internal static class TributaryServices
                 else
                 {
                     await db.Database.MigrateAsync(cancellationToken);
+                    await SchedulerSetup.EnsureQuartzSchemaAsync(db.Database.GetDbConnection(), settings.Provider, cancellationToken);
                 }
                 return;
             }
@@ -127,6 +129,7 @@ internal static class TributaryServices
         try
         {
             await db.Database.MigrateAsync(cancellationToken);
+            await SchedulerSetup.EnsureQuartzSchemaAsync(db.Database.GetDbConnection(), DatabaseProvider.Postgres, cancellationToken);
         }
         finally
         {
