@@ -36,7 +36,8 @@ internal static class TributaryServices
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(_ => MasterKey.Load(settings.MasterKey, settings.DataDirectory));
         services.AddSingleton<CursorCodec>();
-        services.AddSingleton(_ => Linking.OAuth.IntegrationAuthConfiguration.Apply(IntegrationCatalog.LoadEmbedded(), configuration));
+        services.AddSingleton(_ => LoopbackRegistration.AddToCatalog(
+            Linking.OAuth.IntegrationAuthConfiguration.Apply(IntegrationCatalog.LoadEmbedded(), configuration), configuration));
         services.AddScoped<TenantContext>();
         services.AddScoped<ITenantScope>(sp => sp.GetRequiredService<TenantContext>());
         services.AddSingleton<AuditTrail>();

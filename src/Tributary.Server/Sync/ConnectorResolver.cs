@@ -14,6 +14,7 @@ internal static class ConnectorRegistration
     {
         services.AddKeyedSingleton<IFileStorageConnector>("sandbox", (sp, _) => new SandboxConnector(
             Path.Combine(sp.GetRequiredService<EffectiveSettings>().DataDirectory, "sandbox"), sp.GetRequiredService<TimeProvider>()));
+        services.AddLoopbackConnector();
         services.AddSingleton<ConnectorResolver>();
         services.AddSingleton<CredentialRefresher>();
         services.TryAddSingleton<Events.IAccountEvents, Events.NoAccountEvents>();
