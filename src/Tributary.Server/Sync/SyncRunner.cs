@@ -154,11 +154,8 @@ internal sealed class SyncRunner(
         {
             state.Cursor = null;
         }
-        if (state.Cursor is not null)
-        {
-            logger.LogInformation("Sync of linked account {LinkedAccountId} resumes from its checkpoint{FullRead}",
-                account.Id, state.InFullRead ? " (inside a full read)" : "");
-        }
+        logger.LogInformation("Sync of linked account {LinkedAccountId} running, {From}", account.Id,
+            state.Cursor is null ? "from the start (full read)" : state.InFullRead ? "resuming a full read from its checkpoint" : "incremental from its checkpoint");
         state.Status = SyncStatusValue.Syncing;
         state.SyncStatusReason = null;
         state.NextSyncStart = null;
