@@ -93,13 +93,18 @@ public sealed class SyncProcessTests
         try
         {
             var servers = new[] { a, b };
-            string Outputs() => string.Join(Environment.NewLine, new[] { a, b, c }.OfType<ServerProcess>().Select(s => s.Output));
+            ServerProcess? killed = null;
+            var killedOutput = "";
+            string Outputs() => killedOutput + Environment.NewLine +
+                string.Join(Environment.NewLine, new[] { a, b, c }.OfType<ServerProcess>().Where(s => s != killed).Select(s => s.Output));
             await WaitUntilAsync(() => Task.FromResult(provider.FeedRequests.Count >= 8), TimeSpan.FromSeconds(90), () => "The sync did not start." + Outputs());
             var running = servers.Where(s => s.Output.Contains("running, from the start", StringComparison.Ordinal)).ToList();
             var runner = Assert.Single(running);
             var survivor = runner == a ? b : a;
             var before = provider.FeedRequests.Count;
+            killed = runner;
             await runner.DisposeAsync(); // SIGKILL mid-sync
+            killedOutput = "(killed) " + runner.Name;
             var checkpoint = (await linked.StateAsync())?.Cursor;
             Assert.NotNull(checkpoint);
 
