@@ -30,6 +30,8 @@ public abstract class TributaryDbContext(DbContextOptions options, ITenantScope 
     public DbSet<LinkSession> LinkSessions => Set<LinkSession>();
     public DbSet<Issue> Issues => Set<Issue>();
     public DbSet<SyncState> SyncStates => Set<SyncState>();
+    public DbSet<Lease> Leases => Set<Lease>();
+    public DbSet<SyncFrequency> SyncFrequencies => Set<SyncFrequency>();
     public DbSet<StoredDrive> Drives => Set<StoredDrive>();
     public DbSet<StoredFolder> Folders => Set<StoredFolder>();
     public DbSet<StoredFile> Files => Set<StoredFile>();

@@ -89,7 +89,30 @@ internal sealed class SyncStateConfiguration : IEntityTypeConfiguration<SyncStat
         builder.Property(s => s.Category).HasMaxLength(32);
         builder.Property(s => s.Cursor).HasMaxLength(4000);
         builder.Property(s => s.LastError).HasMaxLength(2000);
+        builder.Property(s => s.SyncStatusReason).HasMaxLength(32);
         builder.HasIndex(s => new { s.LinkedAccountId, s.Category }).IsUnique();
         builder.HasOne<LinkedAccount>().WithMany().HasForeignKey(s => s.LinkedAccountId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class LeaseConfiguration : IEntityTypeConfiguration<Lease>
+{
+    public void Configure(EntityTypeBuilder<Lease> builder)
+    {
+        builder.ToTable("leases");
+        builder.HasKey(l => l.Name);
+        builder.Property(l => l.Name).HasMaxLength(200);
+        builder.Property(l => l.Holder).HasMaxLength(100);
+    }
+}
+
+internal sealed class SyncFrequencyConfiguration : IEntityTypeConfiguration<SyncFrequency>
+{
+    public void Configure(EntityTypeBuilder<SyncFrequency> builder)
+    {
+        builder.ToTable("sync_frequencies");
+        builder.Property(f => f.IntegrationSlug).HasMaxLength(64);
+        builder.HasIndex(f => new { f.OrganizationId, f.IntegrationSlug, f.LinkedAccountId });
+        builder.HasOne<Organization>().WithMany().HasForeignKey(f => f.OrganizationId).OnDelete(DeleteBehavior.Cascade);
     }
 }

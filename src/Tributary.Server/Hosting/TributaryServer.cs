@@ -13,6 +13,7 @@ using Tributary.Server.Linking;
 using Tributary.Server.Linking.Ui;
 using Tributary.Server.OAuthApps;
 using Tributary.Server.Organization;
+using Tributary.Server.Sync;
 
 namespace Tributary.Server.Hosting;
 
@@ -106,7 +107,6 @@ internal static class TributaryServer
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"], timeout: TimeSpan.FromSeconds(5));
         builder.Services.AddHostedService<MigrateOnStart>();
         builder.Services.AddHostedService<StartupBanner>();
-        builder.Services.AddHostedService<Sync.SyncWorker>();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
             kestrel.Limits.MaxRequestBodySize = context.Configuration.GetSection(TributaryOptions.SectionName)
                 .GetValue(nameof(TributaryOptions.MaxRequestBodyBytes), new TributaryOptions().MaxRequestBodyBytes));
@@ -145,6 +145,7 @@ internal static class TributaryServer
         category.MapAccountToken();
         category.MapDeleteAccount();
         category.MapIssues();
+        category.MapSyncStatus();
         app.MapLegacyLinkToken();
         app.MapOAuthApps();
         app.MapAgentHandler();

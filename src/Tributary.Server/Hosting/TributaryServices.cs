@@ -37,7 +37,8 @@ internal static class TributaryServices
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(_ => MasterKey.Load(settings.MasterKey, settings.DataDirectory));
         services.AddSingleton<CursorCodec>();
-        services.AddSingleton(_ => Linking.OAuth.IntegrationAuthConfiguration.Apply(IntegrationCatalog.LoadEmbedded(), configuration));
+        services.AddSingleton(_ => LoopbackRegistration.AddToCatalog(
+            Linking.OAuth.IntegrationAuthConfiguration.Apply(IntegrationCatalog.LoadEmbedded(), configuration), configuration));
         services.AddScoped<TenantContext>();
         services.AddScoped<ITenantScope>(sp => sp.GetRequiredService<TenantContext>());
         services.AddSingleton<AuditTrail>();
@@ -50,10 +51,11 @@ internal static class TributaryServices
         services.AddSingleton<OAuthAppStore>();
         services.AddConnectors();
         services.AddScoped<SyncRunner>();
-        services.AddSingleton<SyncGate>();
+        services.AddSingleton<Leases>();
+        services.AddScoped<SyncIssues>();
+        services.AddTributaryScheduler(configuration, settings);
         services.AddScoped<FileStorage.Live.LiveConnectors>();
         services.AddSingleton<FileStorage.Files.DownloadLinks>();
-        services.AddSingleton<SyncQueue>();
         services.AddAgentHandler();
         return builder;
     }
@@ -86,6 +88,7 @@ internal static class TributaryServices
                 else
                 {
                     await db.Database.MigrateAsync(cancellationToken);
+                    await SchedulerSetup.EnsureQuartzSchemaAsync(db.Database.GetDbConnection(), settings.Provider, cancellationToken);
                 }
                 return;
             }
@@ -131,6 +134,7 @@ internal static class TributaryServices
         try
         {
             await db.Database.MigrateAsync(cancellationToken);
+            await SchedulerSetup.EnsureQuartzSchemaAsync(db.Database.GetDbConnection(), DatabaseProvider.Postgres, cancellationToken);
         }
         finally
         {

@@ -22,7 +22,7 @@ internal enum LinkSessionState
 /// finish it with a credential (creating or relinking the linked account) and hand out the public
 /// token. The pages and OAuth callback call this; it is the only code that creates linked accounts.
 /// </summary>
-internal sealed class LinkFlow(TributaryDbContext db, CredentialVault vault, IntegrationCatalog catalog, TimeProvider time, Sync.SyncQueue syncs)
+internal sealed class LinkFlow(TributaryDbContext db, CredentialVault vault, IntegrationCatalog catalog, TimeProvider time, Sync.SyncScheduler syncs)
 {
     /// <summary>Looks a session up by its link token. The token is the end user's only credential, so tenant filters do not apply.</summary>
     public async Task<(LinkSessionState State, LinkSession? Session)> FindAsync(string linkToken, CancellationToken ct)
@@ -78,8 +78,9 @@ internal sealed class LinkFlow(TributaryDbContext db, CredentialVault vault, Int
         session.PublicTokenHash = Secrets.Hash(publicToken);
         session.PublicTokenExpiresAt = now + LinkedAccounts.AccountTokenEndpoints.PublicTokenLifetime;
         await db.SaveChangesAsync(ct);
-        // The initial sync starts right after linking.
-        syncs.Request(account.Id);
+        // The initial sync starts right after linking, on whichever replica picks the job up. Were this
+        // lost to a crash right here, housekeeping starts the initial sync of accounts that never had one.
+        await syncs.RequestNowAsync(account.Id, "linked", full: false, ct);
         return publicToken;
     }
 
@@ -107,7 +108,9 @@ internal sealed class LinkFlow(TributaryDbContext db, CredentialVault vault, Int
         session.PendingCredential = null;
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
-        syncs.Request(account.Id);
+        // The initial sync starts right after linking, on whichever replica picks the job up. Were this
+        // lost to a crash right here, housekeeping starts the initial sync of accounts that never had one.
+        await syncs.RequestNowAsync(account.Id, "linked", full: false, ct);
         return account;
     }
 

@@ -23,6 +23,7 @@ internal static class ConnectorRegistration
             new GoogleDriveConnector(integration, client, time, settings.Get<GoogleDriveOptions>() ?? new GoogleDriveOptions()));
         services.AddHttpConnector("onedrive", (integration, http, time, settings) => new OneDriveConnector(integration, http, time, GraphOptions(settings)));
         services.AddHttpConnector("sharepoint", (integration, http, time, settings) => new SharePointConnector(integration, http, time, GraphOptions(settings)));
+        services.AddLoopbackConnector();
         services.AddSingleton<ConnectorResolver>();
         services.AddSingleton<CredentialRefresher>();
         services.TryAddSingleton<Events.IAccountEvents, Events.NoAccountEvents>();

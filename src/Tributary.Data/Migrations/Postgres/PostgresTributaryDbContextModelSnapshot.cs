@@ -494,6 +494,10 @@ namespace Tributary.Data.Migrations.Postgres
                         .HasColumnType("boolean")
                         .HasColumnName("remote_was_deleted");
 
+                    b.Property<long>("SeenInFullRead")
+                        .HasColumnType("bigint")
+                        .HasColumnName("seen_in_full_read");
+
                     b.HasKey("Id");
 
                     b.HasIndex("LinkedAccountId", "CreatedAt", "Id");
@@ -591,6 +595,10 @@ namespace Tributary.Data.Migrations.Postgres
                         .HasColumnType("boolean")
                         .HasColumnName("remote_was_deleted");
 
+                    b.Property<long>("SeenInFullRead")
+                        .HasColumnType("bigint")
+                        .HasColumnName("seen_in_full_read");
+
                     b.Property<long?>("Size")
                         .HasColumnType("bigint")
                         .HasColumnName("size");
@@ -686,6 +694,10 @@ namespace Tributary.Data.Migrations.Postgres
                         .HasColumnType("boolean")
                         .HasColumnName("remote_was_deleted");
 
+                    b.Property<long>("SeenInFullRead")
+                        .HasColumnType("bigint")
+                        .HasColumnName("seen_in_full_read");
+
                     b.Property<long?>("Size")
                         .HasColumnType("bigint")
                         .HasColumnName("size");
@@ -752,6 +764,10 @@ namespace Tributary.Data.Migrations.Postgres
                     b.Property<bool>("RemoteWasDeleted")
                         .HasColumnType("boolean")
                         .HasColumnName("remote_was_deleted");
+
+                    b.Property<long>("SeenInFullRead")
+                        .HasColumnType("bigint")
+                        .HasColumnName("seen_in_full_read");
 
                     b.Property<string>("UsersJson")
                         .IsRequired()
@@ -824,6 +840,10 @@ namespace Tributary.Data.Migrations.Postgres
                         .HasColumnType("boolean")
                         .HasColumnName("remote_was_deleted");
 
+                    b.Property<long>("SeenInFullRead")
+                        .HasColumnType("bigint")
+                        .HasColumnName("seen_in_full_read");
+
                     b.HasKey("Id");
 
                     b.HasIndex("LinkedAccountId", "NormalizedEmailAddress");
@@ -892,6 +912,28 @@ namespace Tributary.Data.Migrations.Postgres
                     b.HasIndex("OrganizationId", "FirstIncidentTime", "Id");
 
                     b.ToTable("issues", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.Lease", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("holder");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("leases", (string)null);
                 });
 
             modelBuilder.Entity("Tributary.Data.Entities.LinkSession", b =>
@@ -1268,6 +1310,41 @@ namespace Tributary.Data.Migrations.Postgres
                     b.ToTable("organizations", (string)null);
                 });
 
+            modelBuilder.Entity("Tributary.Data.Entities.SyncFrequency", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("IntegrationSlug")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("integration_slug");
+
+                    b.Property<int>("IntervalMinutes")
+                        .HasColumnType("integer")
+                        .HasColumnName("interval_minutes");
+
+                    b.Property<Guid?>("LinkedAccountId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("linked_account_id");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "IntegrationSlug", "LinkedAccountId");
+
+                    b.ToTable("sync_frequencies", (string)null);
+                });
+
             modelBuilder.Entity("Tributary.Data.Entities.SyncState", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1281,10 +1358,22 @@ namespace Tributary.Data.Migrations.Postgres
                         .HasColumnType("character varying(32)")
                         .HasColumnName("category");
 
+                    b.Property<int>("ConsecutiveFailures")
+                        .HasColumnType("integer")
+                        .HasColumnName("consecutive_failures");
+
                     b.Property<string>("Cursor")
                         .HasMaxLength(4000)
                         .HasColumnType("character varying(4000)")
                         .HasColumnName("cursor");
+
+                    b.Property<DateTime?>("DataFreshAsOf")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("data_fresh_as_of");
+
+                    b.Property<long>("FullReadGeneration")
+                        .HasColumnType("bigint")
+                        .HasColumnName("full_read_generation");
 
                     b.Property<bool>("InFullRead")
                         .HasColumnType("boolean")
@@ -1298,6 +1387,10 @@ namespace Tributary.Data.Migrations.Postgres
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("last_error");
+
+                    b.Property<DateTime?>("LastFullReadFinished")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_full_read_finished");
 
                     b.Property<DateTime?>("LastSyncFinished")
                         .HasColumnType("timestamp with time zone")
@@ -1316,6 +1409,10 @@ namespace Tributary.Data.Migrations.Postgres
                         .HasColumnType("uuid")
                         .HasColumnName("linked_account_id");
 
+                    b.Property<DateTime?>("NextSyncStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_sync_start");
+
                     b.Property<long>("RecordsThisRun")
                         .HasColumnType("bigint")
                         .HasColumnName("records_this_run");
@@ -1325,6 +1422,11 @@ namespace Tributary.Data.Migrations.Postgres
                         .HasMaxLength(24)
                         .HasColumnType("character varying(24)")
                         .HasColumnName("status");
+
+                    b.Property<string>("SyncStatusReason")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("sync_status_reason");
 
                     b.HasKey("Id");
 
@@ -1519,6 +1621,15 @@ namespace Tributary.Data.Migrations.Postgres
                 });
 
             modelBuilder.Entity("Tributary.Data.Entities.OAuthApp", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.SyncFrequency", b =>
                 {
                     b.HasOne("Tributary.Data.Entities.Organization", null)
                         .WithMany()

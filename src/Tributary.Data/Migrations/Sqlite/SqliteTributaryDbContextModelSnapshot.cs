@@ -489,6 +489,10 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("remote_was_deleted");
 
+                    b.Property<long>("SeenInFullRead")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("seen_in_full_read");
+
                     b.HasKey("Id");
 
                     b.HasIndex("LinkedAccountId", "CreatedAt", "Id");
@@ -586,6 +590,10 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("remote_was_deleted");
 
+                    b.Property<long>("SeenInFullRead")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("seen_in_full_read");
+
                     b.Property<long?>("Size")
                         .HasColumnType("INTEGER")
                         .HasColumnName("size");
@@ -681,6 +689,10 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("remote_was_deleted");
 
+                    b.Property<long>("SeenInFullRead")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("seen_in_full_read");
+
                     b.Property<long?>("Size")
                         .HasColumnType("INTEGER")
                         .HasColumnName("size");
@@ -747,6 +759,10 @@ namespace Tributary.Data.Migrations.Sqlite
                     b.Property<bool>("RemoteWasDeleted")
                         .HasColumnType("INTEGER")
                         .HasColumnName("remote_was_deleted");
+
+                    b.Property<long>("SeenInFullRead")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("seen_in_full_read");
 
                     b.Property<string>("UsersJson")
                         .IsRequired()
@@ -819,6 +835,10 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("remote_was_deleted");
 
+                    b.Property<long>("SeenInFullRead")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("seen_in_full_read");
+
                     b.HasKey("Id");
 
                     b.HasIndex("LinkedAccountId", "NormalizedEmailAddress");
@@ -887,6 +907,28 @@ namespace Tributary.Data.Migrations.Sqlite
                     b.HasIndex("OrganizationId", "FirstIncidentTime", "Id");
 
                     b.ToTable("issues", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.Lease", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("holder");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("leases", (string)null);
                 });
 
             modelBuilder.Entity("Tributary.Data.Entities.LinkSession", b =>
@@ -1263,6 +1305,41 @@ namespace Tributary.Data.Migrations.Sqlite
                     b.ToTable("organizations", (string)null);
                 });
 
+            modelBuilder.Entity("Tributary.Data.Entities.SyncFrequency", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("IntegrationSlug")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("integration_slug");
+
+                    b.Property<int>("IntervalMinutes")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("interval_minutes");
+
+                    b.Property<Guid?>("LinkedAccountId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("linked_account_id");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "IntegrationSlug", "LinkedAccountId");
+
+                    b.ToTable("sync_frequencies", (string)null);
+                });
+
             modelBuilder.Entity("Tributary.Data.Entities.SyncState", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1276,10 +1353,22 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("category");
 
+                    b.Property<int>("ConsecutiveFailures")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("consecutive_failures");
+
                     b.Property<string>("Cursor")
                         .HasMaxLength(4000)
                         .HasColumnType("TEXT")
                         .HasColumnName("cursor");
+
+                    b.Property<DateTime?>("DataFreshAsOf")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("data_fresh_as_of");
+
+                    b.Property<long>("FullReadGeneration")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("full_read_generation");
 
                     b.Property<bool>("InFullRead")
                         .HasColumnType("INTEGER")
@@ -1293,6 +1382,10 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasMaxLength(2000)
                         .HasColumnType("TEXT")
                         .HasColumnName("last_error");
+
+                    b.Property<DateTime?>("LastFullReadFinished")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_full_read_finished");
 
                     b.Property<DateTime?>("LastSyncFinished")
                         .HasColumnType("TEXT")
@@ -1311,6 +1404,10 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("linked_account_id");
 
+                    b.Property<DateTime?>("NextSyncStart")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("next_sync_start");
+
                     b.Property<long>("RecordsThisRun")
                         .HasColumnType("INTEGER")
                         .HasColumnName("records_this_run");
@@ -1320,6 +1417,11 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasMaxLength(24)
                         .HasColumnType("TEXT")
                         .HasColumnName("status");
+
+                    b.Property<string>("SyncStatusReason")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sync_status_reason");
 
                     b.HasKey("Id");
 
@@ -1514,6 +1616,15 @@ namespace Tributary.Data.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("Tributary.Data.Entities.OAuthApp", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.SyncFrequency", b =>
                 {
                     b.HasOne("Tributary.Data.Entities.Organization", null)
                         .WithMany()
