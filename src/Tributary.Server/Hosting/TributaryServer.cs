@@ -12,6 +12,8 @@ using Tributary.Server.Linking;
 using Tributary.Server.Linking.Ui;
 using Tributary.Server.OAuthApps;
 using Tributary.Server.Organization;
+using Tributary.Server.Push;
+using Tributary.Server.Webhooks;
 
 namespace Tributary.Server.Hosting;
 
@@ -106,6 +108,7 @@ internal static class TributaryServer
         builder.Services.AddHostedService<MigrateOnStart>();
         builder.Services.AddHostedService<StartupBanner>();
         builder.Services.AddHostedService<Sync.SyncWorker>();
+        builder.Services.AddWebhookDelivery(builder.Configuration);
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
             kestrel.Limits.MaxRequestBodySize = context.Configuration.GetSection(TributaryOptions.SectionName)
                 .GetValue(nameof(TributaryOptions.MaxRequestBodyBytes), new TributaryOptions().MaxRequestBodyBytes));
@@ -144,8 +147,11 @@ internal static class TributaryServer
         category.MapAccountToken();
         category.MapDeleteAccount();
         category.MapIssues();
+        category.MapWebhookReceivers();
         app.MapLegacyLinkToken();
         app.MapOAuthApps();
+        app.MapWebhooks();
+        app.MapPush();
         app.MapFileStorage();
         app.MapLinkUi();
         app.MapRazorPages();

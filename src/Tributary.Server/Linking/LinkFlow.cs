@@ -22,7 +22,7 @@ internal enum LinkSessionState
 /// finish it with a credential (creating or relinking the linked account) and hand out the public
 /// token. The pages and OAuth callback call this; it is the only code that creates linked accounts.
 /// </summary>
-internal sealed class LinkFlow(TributaryDbContext db, CredentialVault vault, IntegrationCatalog catalog, TimeProvider time, Sync.SyncQueue syncs)
+internal sealed class LinkFlow(TributaryDbContext db, CredentialVault vault, IntegrationCatalog catalog, TimeProvider time, Sync.SyncQueue syncs, Events.IAccountEvents events)
 {
     /// <summary>Looks a session up by its link token. The token is the end user's only credential, so tenant filters do not apply.</summary>
     public async Task<(LinkSessionState State, LinkSession? Session)> FindAsync(string linkToken, CancellationToken ct)
@@ -61,6 +61,7 @@ internal sealed class LinkFlow(TributaryDbContext db, CredentialVault vault, Int
         {
             account = await db.LinkedAccounts.IgnoreQueryFilters().SingleOrDefaultAsync(a => a.Id == existingId, ct);
         }
+        var isRelink = account is not null;
         if (account is null)
         {
             account = new LinkedAccount
@@ -123,6 +124,8 @@ internal sealed class LinkFlow(TributaryDbContext db, CredentialVault vault, Int
         session.CompletedAt = now;
         session.PublicTokenHash = Secrets.Hash(publicToken);
         session.PublicTokenExpiresAt = now + LinkedAccounts.AccountTokenEndpoints.PublicTokenLifetime;
+        // LinkedAccount.linked commits with the link itself (outbox).
+        await events.LinkedAsync(db, account, isRelink, ct);
         await db.SaveChangesAsync(ct);
         // The initial sync starts right after linking.
         syncs.Request(account.Id);
