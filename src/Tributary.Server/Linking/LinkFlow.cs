@@ -125,7 +125,7 @@ internal sealed class LinkFlow(TributaryDbContext db, CredentialVault vault, Int
         session.PublicTokenHash = Secrets.Hash(publicToken);
         session.PublicTokenExpiresAt = now + LinkedAccounts.AccountTokenEndpoints.PublicTokenLifetime;
         // LinkedAccount.linked commits with the link itself (outbox).
-        await events.LinkedAsync(db, account, isRelink, ct);
+        await events.LinkedAsync(db, account, isRelink, withAccountToken: session.IsMagicLink, ct);
         await db.SaveChangesAsync(ct);
         // The initial sync starts right after linking.
         syncs.Request(account.Id);

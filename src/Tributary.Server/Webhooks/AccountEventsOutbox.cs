@@ -14,13 +14,23 @@ namespace Tributary.Server.Webhooks;
 /// when the change that caused it does. The delivery job sends them.
 /// </summary>
 internal sealed partial class AccountEventsOutbox(
-    WebhookPayloads payloads, TimeProvider time, IOptions<WebhookOptions> options, ILogger<AccountEventsOutbox> logger) : IAccountEvents
+    WebhookPayloads payloads, SealedPayloads sealedPayloads, TimeProvider time, IOptions<WebhookOptions> options, ILogger<AccountEventsOutbox> logger) : IAccountEvents
 {
-    public async ValueTask LinkedAsync(TributaryDbContext db, LinkedAccount account, bool isRelink, CancellationToken ct)
+    public async ValueTask LinkedAsync(TributaryDbContext db, LinkedAccount account, bool isRelink, bool withAccountToken, CancellationToken ct)
     {
         var data = payloads.LinkedAccount(account);
         data["is_relink"] = isRelink;
-        await EnqueueAccountEventAsync(db, account, WebhookEvents.Linked, data, ct);
+        var secret = false;
+        if (withAccountToken && (await EndpointsAsync(db, account.OrganizationId, ct)).Any(e => WebhookEvents.Subscribes(e.Events, WebhookEvents.Linked)))
+        {
+            // Tokens are kept only as hashes (ADR 0007): minted here, it exists in the clear only in this
+            // event, whose stored body is sealed by the vault.
+            var token = Auth.Secrets.Create(Auth.Secrets.AccountTokenPrefix);
+            account.AccountTokenHash = Auth.Secrets.Hash(token);
+            data["account_token"] = token;
+            secret = true;
+        }
+        await EnqueueAccountEventAsync(db, account, WebhookEvents.Linked, data, ct, secret);
     }
 
     public ValueTask DeletedAsync(TributaryDbContext db, LinkedAccount account, CancellationToken ct) =>
@@ -106,7 +116,8 @@ internal sealed partial class AccountEventsOutbox(
         }
     }
 
-    private async ValueTask EnqueueAccountEventAsync(TributaryDbContext db, LinkedAccount account, string eventName, JsonObject data, CancellationToken ct)
+    private async ValueTask EnqueueAccountEventAsync(
+        TributaryDbContext db, LinkedAccount account, string eventName, JsonObject data, CancellationToken ct, bool secret = false)
     {
         var endpoints = await EndpointsAsync(db, account.OrganizationId, ct);
         var now = time.GetUtcNow();
@@ -114,7 +125,12 @@ internal sealed partial class AccountEventsOutbox(
         {
             // The body is frozen now: the account may be gone (deleted) by the time it is sent.
             var body = WebhookPayloads.Envelope(endpoint, eventName, payloads.LinkedAccount(account), data.DeepClone());
-            db.WebhookDeliveries.Add(NewDelivery(endpoint, account.Id, eventName, body, recordId: null, now));
+            var delivery = NewDelivery(endpoint, account.Id, eventName, body, recordId: null, now);
+            if (secret)
+            {
+                delivery.Payload = await sealedPayloads.SealAsync(db, delivery.Id, body, ct);
+            }
+            db.WebhookDeliveries.Add(delivery);
         }
     }
 

@@ -14,7 +14,7 @@ namespace Tributary.Server.Webhooks;
 /// of attempts.
 /// </summary>
 internal sealed partial class WebhookDispatcher(
-    IServiceScopeFactory scopes, WebhookSender sender, WebhookSigningKeys signingKeys, WebhookPayloads payloads,
+    IServiceScopeFactory scopes, WebhookSender sender, WebhookSigningKeys signingKeys, WebhookPayloads payloads, SealedPayloads sealedPayloads,
     TimeProvider time, IOptions<WebhookOptions> options, ILogger<WebhookDispatcher> logger)
 {
     /// <summary>Sends what is due now; returns how many deliveries it claimed (a full batch means more may be waiting).</summary>
@@ -77,6 +77,11 @@ internal sealed partial class WebhookDispatcher(
             sendable.Add((delivery, endpoint));
         }
 
+        var bodies = new string[sendable.Count];
+        for (var i = 0; i < sendable.Count; i++)
+        {
+            bodies[i] = await sealedPayloads.OpenAsync(db, sendable[i].Delivery.Id, sendable[i].Delivery.Payload!, ct);
+        }
         var results = new AttemptResult[sendable.Count];
         var startedAt = new DateTime[sendable.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, sendable.Count), new ParallelOptions { MaxDegreeOfParallelism = o.Concurrency, CancellationToken = ct },
@@ -84,7 +89,7 @@ internal sealed partial class WebhookDispatcher(
             {
                 var (delivery, endpoint) = sendable[i];
                 startedAt[i] = time.GetUtcNow().UtcDateTime;
-                results[i] = await sender.SendAsync(endpoint.Url, delivery.Payload!, keys[delivery.OrganizationId], delivery.Id, delivery.Attempts + 1, token);
+                results[i] = await sender.SendAsync(endpoint.Url, bodies[i], keys[delivery.OrganizationId], delivery.Id, delivery.Attempts + 1, token);
             });
 
         for (var i = 0; i < sendable.Count; i++)

@@ -16,6 +16,7 @@ internal static class WebhookServices
         services.AddHttpContextAccessor();
         services.AddSingleton<WebhookSigningKeys>();
         services.AddSingleton<WebhookPayloads>();
+        services.AddSingleton<SealedPayloads>();
         services.RemoveAll<IAccountEvents>();
         services.AddSingleton<IAccountEvents, AccountEventsOutbox>();
         return services;

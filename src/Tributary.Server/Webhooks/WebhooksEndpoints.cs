@@ -215,10 +215,17 @@ internal static class WebhooksEndpoints
             d => d.CreatedAt, d => d.Id, descending: true, d => WebhookDeliveryDto.From(d, withPayload: false), ct));
     }
 
-    internal static async Task<Ok<WebhookDeliveryDto>> DeliveryAsync(Guid deliveryId, TributaryDbContext db, CancellationToken ct)
+    internal static async Task<Ok<WebhookDeliveryDto>> DeliveryAsync(Guid deliveryId, TributaryDbContext db, SealedPayloads sealedPayloads, CancellationToken ct)
     {
         var delivery = await db.WebhookDeliveries.AsNoTracking().SingleOrDefaultAsync(d => d.Id == deliveryId, ct)
             ?? throw ApiException.NotFound("No webhook delivery with this id.");
+        if (delivery.Payload is not null && SealedPayloads.IsSealed(delivery.Payload))
+        {
+            // The log shows what was sent, except the account token it carried.
+            var body = System.Text.Json.Nodes.JsonNode.Parse(await sealedPayloads.OpenAsync(db, delivery.Id, delivery.Payload, ct))!;
+            body["data"]!["account_token"] = "[redacted]";
+            delivery.Payload = body.ToJsonString();
+        }
         return TypedResults.Ok(WebhookDeliveryDto.From(delivery, withPayload: true));
     }
 
