@@ -50,6 +50,7 @@ internal static class CliApp
         root.Subcommands.Add(LinkingCommands.OAuthApps(json));
         root.Subcommands.Add(LinkingCommands.Sandbox(json));
         root.Subcommands.Add(LinkingCommands.Vault(json));
+        root.Subcommands.Add(WebhookCommands.Webhooks(json));
         root.Subcommands.Add(LinkingCommands.Demo(json));
 
         var config = new Command("config", "Configuration.");

@@ -19,7 +19,8 @@ internal static class PushEndpoints
 {
     public static IEndpointRouteBuilder MapPush(this IEndpointRouteBuilder app)
     {
-        var push = app.MapGroup("/api/push").WithTags("Provider push");
+        // Providers call these, not API clients: they stay out of the OpenAPI document (docs/operations.md lists them).
+        var push = app.MapGroup("/api/push").WithTags("Provider push").ExcludeFromDescription();
         push.MapPost("/google-drive", GoogleDriveAsync).WithName("PushGoogleDrive")
             .WithSummary("Google Drive channel notifications (changes.watch): X-Goog-Channel-ID and X-Goog-Channel-Token");
         push.MapPost("/microsoft-graph", MicrosoftGraphAsync).WithName("PushMicrosoftGraph")
