@@ -17,7 +17,7 @@ namespace Tributary.Server.Cli;
 /// </summary>
 internal static class CliApp
 {
-    private static readonly string[] Verbs = ["serve", "migrate", "orgs", "keys", "config", "oauth-apps", "sandbox", "vault", "demo", "--help", "-h", "-?", "--version"];
+    private static readonly string[] Verbs = ["serve", "migrate", "orgs", "keys", "config", "oauth-apps", "sandbox", "vault", "webhooks", "demo", "--help", "-h", "-?", "--version"];
 
     private static readonly JsonSerializerOptions Json = new(ApiJson.Options) { WriteIndented = true };
 
