@@ -44,6 +44,8 @@ internal static class TributaryServices
         services.AddSingleton<AuditTrail>();
         services.AddSingleton<ApiKeys>();
         services.AddSingleton<AccountRateLimiter>();
+        services.AddSingleton<CredentialCache>();
+        services.AddSingleton<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor, CredentialChangeInterceptor>();
         services.AddSingleton<CredentialVault>();
         services.AddScoped<LinkFlow>();
         services.AddSingleton<OAuthAppStore>();

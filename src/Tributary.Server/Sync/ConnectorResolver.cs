@@ -2,7 +2,9 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Tributary.Integrations.Catalog;
 using Tributary.Integrations.FileStorage;
+using Tributary.Integrations.Providers.GoogleDrive;
 using Tributary.Integrations.Providers.Sandbox;
+using Tributary.Integrations.Providers.WebDav;
 using Tributary.Server.Hosting;
 
 namespace Tributary.Server.Sync;
@@ -14,6 +16,10 @@ internal static class ConnectorRegistration
     {
         services.AddKeyedSingleton<IFileStorageConnector>("sandbox", (sp, _) => new SandboxConnector(
             Path.Combine(sp.GetRequiredService<EffectiveSettings>().DataDirectory, "sandbox"), sp.GetRequiredService<TimeProvider>()));
+        services.AddHttpConnector("webdav", (_, client, time, settings) =>
+            new WebDavConnector(client, time, new WebDavOptions { PageSize = settings.GetValue("PageSize", 500) }));
+        services.AddHttpConnector(GoogleDriveConnector.Slug, (integration, client, time, settings) =>
+            new GoogleDriveConnector(integration, client, time, settings.Get<GoogleDriveOptions>() ?? new GoogleDriveOptions()));
         services.AddSingleton<ConnectorResolver>();
         services.AddSingleton<CredentialRefresher>();
         services.TryAddSingleton<Events.IAccountEvents, Events.NoAccountEvents>();
@@ -28,6 +34,11 @@ internal static class ConnectorRegistration
     /// </summary>
     internal static IServiceCollection AddHttpConnector(
         this IServiceCollection services, string slug, Func<IntegrationDefinition, HttpClient, TimeProvider, IFileStorageConnector> create) =>
+        services.AddHttpConnector(slug, (integration, client, time, _) => create(integration, client, time));
+
+    /// <summary>As above, with the integration's settings section (<c>Integrations:{slug}</c>) for connector options.</summary>
+    internal static IServiceCollection AddHttpConnector(
+        this IServiceCollection services, string slug, Func<IntegrationDefinition, HttpClient, TimeProvider, IConfigurationSection, IFileStorageConnector> create) =>
         services.AddKeyedSingleton<IFileStorageConnector>(slug, (sp, _) =>
         {
             var integration = sp.GetRequiredService<IntegrationCatalog>().Find(slug)
@@ -42,7 +53,7 @@ internal static class ConnectorRegistration
                 Timeout = Timeout.InfiniteTimeSpan,
             };
             client.DefaultRequestHeaders.UserAgent.ParseAdd("Tributary/1.0");
-            return create(integration, client, sp.GetRequiredService<TimeProvider>());
+            return create(integration, client, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IConfiguration>().GetSection($"Integrations:{slug}"));
         });
 }
 
