@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Tributary.Data.Entities;
 using Tributary.Data.Entities.AgentHandler;
 using Tributary.Data.Entities.FileStorage;
+using Tributary.Data.Entities.Webhooks;
 using Tributary.Data.Tenancy;
 
 namespace Tributary.Data;
@@ -42,6 +43,12 @@ public abstract class TributaryDbContext(DbContextOptions options, ITenantScope 
     public DbSet<ToolPackConnector> ToolPackConnectors => Set<ToolPackConnector>();
     public DbSet<AllowedCallbackOrigin> AllowedCallbackOrigins => Set<AllowedCallbackOrigin>();
     public DbSet<ToolCallLog> ToolCallLogs => Set<ToolCallLog>();
+    public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
+    public DbSet<WebhookSigningKey> WebhookSigningKeys => Set<WebhookSigningKey>();
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+    public DbSet<WebhookAttempt> WebhookAttempts => Set<WebhookAttempt>();
+    public DbSet<WebhookReceiver> WebhookReceivers => Set<WebhookReceiver>();
+    public DbSet<PushChannel> PushChannels => Set<PushChannel>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -90,6 +97,14 @@ public abstract class TributaryDbContext(DbContextOptions options, ITenantScope 
         modelBuilder.Entity<AllowedCallbackOrigin>().HasQueryFilter(o => o.OrganizationId == CurrentOrganizationId);
         modelBuilder.Entity<ToolCallLog>().HasQueryFilter(l =>
             l.OrganizationId == CurrentOrganizationId && (!CurrentIsTest || l.Environment == ApiEnvironment.Test));
+        // Outbound webhooks are organization settings and logs; the dispatcher and push endpoints,
+        // which run outside a request's tenant, read them with IgnoreQueryFilters().
+        modelBuilder.Entity<WebhookEndpoint>().HasQueryFilter(e => e.OrganizationId == CurrentOrganizationId);
+        modelBuilder.Entity<WebhookSigningKey>().HasQueryFilter(k => k.OrganizationId == CurrentOrganizationId);
+        modelBuilder.Entity<WebhookDelivery>().HasQueryFilter(d => d.OrganizationId == CurrentOrganizationId);
+        modelBuilder.Entity<WebhookAttempt>().HasQueryFilter(a => a.OrganizationId == CurrentOrganizationId);
+        modelBuilder.Entity<WebhookReceiver>().HasQueryFilter(r => r.LinkedAccountId == CurrentLinkedAccountId);
+        modelBuilder.Entity<PushChannel>().HasQueryFilter(c => c.OrganizationId == CurrentOrganizationId);
     }
 
     // snake_case columns read naturally in psql and sqlite3 and need no quoting on PostgreSQL.

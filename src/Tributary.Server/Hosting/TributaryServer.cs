@@ -13,7 +13,9 @@ using Tributary.Server.Linking;
 using Tributary.Server.Linking.Ui;
 using Tributary.Server.OAuthApps;
 using Tributary.Server.Organization;
+using Tributary.Server.Push;
 using Tributary.Server.Sync;
+using Tributary.Server.Webhooks;
 
 namespace Tributary.Server.Hosting;
 
@@ -107,6 +109,7 @@ internal static class TributaryServer
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"], timeout: TimeSpan.FromSeconds(5));
         builder.Services.AddHostedService<MigrateOnStart>();
         builder.Services.AddHostedService<StartupBanner>();
+        builder.Services.AddWebhookDelivery(builder.Configuration);
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
             kestrel.Limits.MaxRequestBodySize = context.Configuration.GetSection(TributaryOptions.SectionName)
                 .GetValue(nameof(TributaryOptions.MaxRequestBodyBytes), new TributaryOptions().MaxRequestBodyBytes));
@@ -146,9 +149,12 @@ internal static class TributaryServer
         category.MapDeleteAccount();
         category.MapIssues();
         category.MapSyncStatus();
+        category.MapWebhookReceivers();
         app.MapLegacyLinkToken();
         app.MapOAuthApps();
         app.MapAgentHandler();
+        app.MapWebhooks();
+        app.MapPush();
         app.MapFileStorage();
         app.MapLinkUi();
         app.MapRazorPages();

@@ -13,6 +13,8 @@ using Tributary.Server.OAuthApps;
 using Tributary.Server.Organization;
 using Tributary.Server.Sync;
 using Tributary.Server.Vault;
+using Tributary.Server.Webhooks;
+using Tributary.Server.Push;
 
 namespace Tributary.Server.Hosting;
 
@@ -50,6 +52,8 @@ internal static class TributaryServices
         services.AddScoped<LinkFlow>();
         services.AddSingleton<OAuthAppStore>();
         services.AddConnectors();
+        services.AddWebhookOutbox();
+        services.AddPush();
         services.AddScoped<SyncRunner>();
         services.AddSingleton<Leases>();
         services.AddScoped<SyncIssues>();

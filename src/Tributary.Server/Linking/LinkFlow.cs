@@ -22,7 +22,8 @@ internal enum LinkSessionState
 /// finish it with a credential (creating or relinking the linked account) and hand out the public
 /// token. The pages and OAuth callback call this; it is the only code that creates linked accounts.
 /// </summary>
-internal sealed class LinkFlow(TributaryDbContext db, CredentialVault vault, IntegrationCatalog catalog, TimeProvider time, Sync.SyncScheduler syncs)
+internal sealed class LinkFlow(TributaryDbContext db, CredentialVault vault, IntegrationCatalog catalog, TimeProvider time, Sync.SyncScheduler syncs,
+    Events.IAccountEvents events)
 {
     /// <summary>Looks a session up by its link token. The token is the end user's only credential, so tenant filters do not apply.</summary>
     public async Task<(LinkSessionState State, LinkSession? Session)> FindAsync(string linkToken, CancellationToken ct)
@@ -125,6 +126,7 @@ internal sealed class LinkFlow(TributaryDbContext db, CredentialVault vault, Int
         {
             account = await db.LinkedAccounts.IgnoreQueryFilters().SingleOrDefaultAsync(a => a.Id == existingId, ct);
         }
+        var isRelink = account is not null;
         if (account is null)
         {
             account = new LinkedAccount
@@ -185,6 +187,8 @@ internal sealed class LinkFlow(TributaryDbContext db, CredentialVault vault, Int
         // Linking fixes whatever made the account need relinking.
         await db.Issues.IgnoreQueryFilters().Where(i => i.LinkedAccountId == account.Id && i.Status == IssueStatus.Ongoing)
             .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, IssueStatus.Resolved), ct);
+        // LinkedAccount.linked commits with the link itself (outbox); a magic link's carries the account token.
+        await events.LinkedAsync(db, account, isRelink, withAccountToken: session.IsMagicLink, ct);
         return account;
     }
 
