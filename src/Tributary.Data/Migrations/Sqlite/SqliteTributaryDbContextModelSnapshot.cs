@@ -313,6 +313,11 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("remote_id");
 
+                    b.Property<string>("RemotePath")
+                        .HasMaxLength(600)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("remote_path");
+
                     b.Property<DateTime?>("RemoteUpdatedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("remote_updated_at");
@@ -330,6 +335,8 @@ namespace Tributary.Data.Migrations.Sqlite
                     b.HasIndex("LinkedAccountId", "MimeType");
 
                     b.HasIndex("LinkedAccountId", "Name");
+
+                    b.HasIndex("LinkedAccountId", "RemotePath");
 
                     b.HasIndex("LinkedAccountId", "CreatedAt", "Id");
 
@@ -408,6 +415,11 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("remote_id");
 
+                    b.Property<string>("RemotePath")
+                        .HasMaxLength(600)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("remote_path");
+
                     b.Property<DateTime?>("RemoteUpdatedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("remote_updated_at");
@@ -423,6 +435,8 @@ namespace Tributary.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("LinkedAccountId", "Name");
+
+                    b.HasIndex("LinkedAccountId", "RemotePath");
 
                     b.HasIndex("LinkedAccountId", "CreatedAt", "Id");
 
