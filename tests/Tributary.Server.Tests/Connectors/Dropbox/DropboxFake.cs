@@ -53,6 +53,9 @@ internal sealed class DropboxFake : IFakeDialect
         ["notify"] = Host.Origin + "/notify",
     };
 
+    /// <summary>For the negative tests: edits each JSON response (by request path) before it is sent, to make the fake drift from the spec.</summary>
+    public Action<string, JsonNode>? ResponseTamper { get; set; }
+
     public string TokenUrl => Host.Origin + "/api/oauth2/token";
     public string AuthorizationUrl => Host.Origin + "/www/oauth2/authorize";
 
@@ -363,7 +366,12 @@ internal sealed class DropboxFake : IFakeDialect
 
     // ---- metadata ----
 
-    private JsonObject Metadata(FakeItem item, bool explicitMembers)
+    /// <summary>
+    /// An item as <c>files.Metadata</c>: with the subtype's <c>.tag</c> where the declared type is the
+    /// polymorphic <c>Metadata</c> (listings, get_metadata), without it where the route declares
+    /// <c>FileMetadata</c> or <c>FolderMetadata</c> itself (upload, download, create_folder_v2).
+    /// </summary>
+    private JsonObject Metadata(FakeItem item, bool explicitMembers, bool tagged = true)
     {
         var path = Tree.PathOf(item);
         var entry = new JsonObject
@@ -386,7 +394,7 @@ internal sealed class DropboxFake : IFakeDialect
                     ["traverse_only"] = false, ["no_access"] = false,
                 };
             }
-            return Compact(entry);
+            return Untag(Compact(entry), tagged);
         }
         var content = item.Content!;
         entry["client_modified"] = Timestamp(item.ModifiedAt);
@@ -405,6 +413,15 @@ internal sealed class DropboxFake : IFakeDialect
         if (explicitMembers)
         {
             entry["has_explicit_shared_members"] = HasExplicitMembers(item);
+        }
+        return Untag(entry, tagged);
+    }
+
+    private static JsonObject Untag(JsonObject entry, bool tagged)
+    {
+        if (!tagged)
+        {
+            entry.Remove(".tag");
         }
         return entry;
     }
@@ -506,7 +523,7 @@ internal sealed class DropboxFake : IFakeDialect
             return;
         }
         var content = item.Content!;
-        var result = Metadata(item, explicitMembers: false).ToJsonString(Json);
+        var result = Metadata(item, explicitMembers: false, tagged: false).ToJsonString(Json);
         foreach (var violation in Validator.ValidateDownloadResult("/2/files/download", result))
         {
             Host.Violations.Enqueue("POST /content/2/files/download: " + violation);
@@ -646,7 +663,7 @@ internal sealed class DropboxFake : IFakeDialect
             }
         }
         var file = Tree.AddFile(name, FakeContent.Of(bytes), parentId, "application/octet-stream", RootNamespaceId);
-        await WriteJsonAsync(context, 200, Metadata(file, explicitMembers: false));
+        await WriteJsonAsync(context, 200, Metadata(file, explicitMembers: false, tagged: false));
     }
 
     private async Task CreateFolderAsync(HttpContext context, JsonObject arg)
@@ -672,7 +689,7 @@ internal sealed class DropboxFake : IFakeDialect
             return;
         }
         var folder = Tree.AddFolder(name, parentItem?.Id, RootNamespaceId);
-        await WriteJsonAsync(context, 200, new JsonObject { ["metadata"] = Metadata(folder, explicitMembers: false) });
+        await WriteJsonAsync(context, 200, new JsonObject { ["metadata"] = Metadata(folder, explicitMembers: false, tagged: false) });
     }
 
     private static (string Parent, string Name) Split(string path)
@@ -815,8 +832,12 @@ internal sealed class DropboxFake : IFakeDialect
         return string.IsNullOrWhiteSpace(text) || text.Trim() == "null" ? [] : JsonNode.Parse(text) as JsonObject ?? [];
     }
 
-    private static async Task WriteJsonAsync(HttpContext context, int status, JsonNode body)
+    private async Task WriteJsonAsync(HttpContext context, int status, JsonNode body)
     {
+        if (ResponseTamper is { } tamper)
+        {
+            tamper(context.Request.Path.Value ?? "", body);
+        }
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(body.ToJsonString(Json), context.RequestAborted);
