@@ -419,7 +419,7 @@ internal sealed class DropboxSpecValidator : ISpecValidator
     public IEnumerable<string> ValidateRequest(FakeRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (IsOAuth(request.Path))
+        if (IsOutsideTheApi(request.Path))
         {
             yield break;
         }
@@ -493,7 +493,7 @@ internal sealed class DropboxSpecValidator : ISpecValidator
     public IEnumerable<string> ValidateResponse(FakeRequest request, int status, string? contentType, string? body)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (IsOAuth(request.Path) || !TryRoute(request.Path, out _, out var route, out _))
+        if (IsOutsideTheApi(request.Path) || !TryRoute(request.Path, out _, out var route, out _))
         {
             return [];
         }
@@ -599,7 +599,14 @@ internal sealed class DropboxSpecValidator : ISpecValidator
         return true;
     }
 
-    private static bool IsOAuth(string path) => path.StartsWith("/api/oauth2/", StringComparison.Ordinal) || path.StartsWith("/www/oauth2/", StringComparison.Ordinal);
+    /// <summary>
+    /// Traffic the API spec does not describe: OAuth (<c>/api/oauth2/token</c>) and whatever a browser asks
+    /// of the www host during consent (<c>/www/…</c>, <c>/favicon.ico</c>). Everything under the three API
+    /// host prefixes is checked.
+    /// </summary>
+    private static bool IsOutsideTheApi(string path) =>
+        path.StartsWith("/api/oauth2/", StringComparison.Ordinal)
+        || !(path.StartsWith("/api/", StringComparison.Ordinal) || path.StartsWith("/content/", StringComparison.Ordinal) || path.StartsWith("/notify/", StringComparison.Ordinal));
 
     private static (JsonElement? Value, string? Problem) Parse(string text, string what)
     {
