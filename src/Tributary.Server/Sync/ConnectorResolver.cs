@@ -4,6 +4,7 @@ using Tributary.Integrations.Catalog;
 using Tributary.Integrations.FileStorage;
 using Tributary.Integrations.Providers.GoogleDrive;
 using Tributary.Integrations.Providers.MicrosoftGraph;
+using Tributary.Integrations.Providers.Dropbox;
 using Tributary.Integrations.Providers.Sandbox;
 using Tributary.Integrations.Providers.WebDav;
 using Tributary.Server.Hosting;
@@ -24,6 +25,8 @@ internal static class ConnectorRegistration
         services.AddHttpConnector("onedrive", (integration, http, time, settings) => new OneDriveConnector(integration, http, time, GraphOptions(settings)));
         services.AddHttpConnector("sharepoint", (integration, http, time, settings) => new SharePointConnector(integration, http, time, GraphOptions(settings)));
         services.AddLoopbackConnector();
+        services.AddHttpConnector("dropbox", (integration, http, time, settings) =>
+            new DropboxConnector(integration, http, time, DropboxOptions.FromSettings(name => settings[name])));
         services.AddSingleton<ConnectorResolver>();
         services.AddSingleton<CredentialRefresher>();
         services.TryAddSingleton<Events.IAccountEvents, Events.NoAccountEvents>();

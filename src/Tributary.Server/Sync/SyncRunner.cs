@@ -298,6 +298,7 @@ internal sealed class SyncRunner(
     {
         var now = time.GetUtcNow().UtcDateTime;
         var changes = new PageChanges();
+        await ApplyPathsAsync(account, page, now, ct);
         await UpsertAsync(db.Drives, page.Records.OfType<RemoteDrive>().Select(r => StoreMapper.ToDrive(account, r)), now, Copy, ct, changes.For(FileStorageModel.Drive), generation);
         await UpsertAsync(db.Folders, page.Records.OfType<RemoteFolder>().Select(r => StoreMapper.ToFolder(account, r)), now, Copy, ct, changes.For(FileStorageModel.Folder), generation);
         await UpsertAsync(db.Files, page.Records.OfType<RemoteFile>().Select(r => StoreMapper.ToFile(account, r)), now, Copy, ct, changes.For(FileStorageModel.File), generation);
@@ -334,6 +335,51 @@ internal sealed class SyncRunner(
         changes.For(FileStorageModel.File).Removed.AddRange(await MarkDeletedAsync(db.Files, r => r.LinkedAccountId == account && r.SeenInFullRead < generation, now, ct));
         changes.For(FileStorageModel.User).Removed.AddRange(await MarkDeletedAsync(db.Users, r => r.LinkedAccountId == account && r.SeenInFullRead < generation, now, ct));
         changes.For(FileStorageModel.Group).Removed.AddRange(await MarkDeletedAsync(db.Groups, r => r.LinkedAccountId == account && r.SeenInFullRead < generation, now, ct));
+    }
+
+    /// <summary>
+    /// Deletes by path, for providers that name only the path of what went away (Dropbox, WebDAV):
+    /// each deleted path takes the files and folders at or under it; then each record's path takes
+    /// any <em>other</em> row still at that path (Dropbox reports a replaced item only by its
+    /// successor). Runs before the page's upserts, so a record in the same page (an item moved away
+    /// from a deleted path) comes back alive.
+    /// </summary>
+    private async Task ApplyPathsAsync(Guid account, ChangePage page, DateTime now, CancellationToken ct)
+    {
+        foreach (var path in page.DeletedPaths.Distinct(StringComparer.Ordinal))
+        {
+            var under = path.TrimEnd('/') + "/";
+            await db.Files.IgnoreQueryFilters()
+                .Where(r => r.LinkedAccountId == account && !r.RemoteWasDeleted && r.RemotePath != null
+                    && (r.RemotePath == path || (r.RemotePath.StartsWith(under) && r.RemotePath.Substring(0, under.Length) == under)))
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.RemoteWasDeleted, true).SetProperty(r => r.ModifiedAt, now), ct);
+            await db.Folders.IgnoreQueryFilters()
+                .Where(r => r.LinkedAccountId == account && !r.RemoteWasDeleted && r.RemotePath != null
+                    && (r.RemotePath == path || (r.RemotePath.StartsWith(under) && r.RemotePath.Substring(0, under.Length) == under)))
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.RemoteWasDeleted, true).SetProperty(r => r.ModifiedAt, now), ct);
+        }
+
+        var placed = page.Records
+            .Select(r => r switch
+            {
+                RemoteFile f => (Path: StoreMapper.StoredPath(f.Path), Id: StoreIds.For(account, StoreMapper.FileModel, f.RemoteId)),
+                RemoteFolder f => (Path: StoreMapper.StoredPath(f.Path), Id: StoreIds.For(account, StoreMapper.FolderModel, f.RemoteId)),
+                _ => (Path: null, Id: Guid.Empty),
+            })
+            .Where(p => p.Path is not null)
+            .ToList();
+        if (placed.Count == 0)
+        {
+            return;
+        }
+        var paths = placed.Select(p => p.Path).Distinct().ToList();
+        var ids = placed.Select(p => p.Id).ToList();
+        await db.Files.IgnoreQueryFilters()
+            .Where(r => r.LinkedAccountId == account && !r.RemoteWasDeleted && paths.Contains(r.RemotePath) && !ids.Contains(r.Id))
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.RemoteWasDeleted, true).SetProperty(r => r.ModifiedAt, now), ct);
+        await db.Folders.IgnoreQueryFilters()
+            .Where(r => r.LinkedAccountId == account && !r.RemoteWasDeleted && paths.Contains(r.RemotePath) && !ids.Contains(r.Id))
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.RemoteWasDeleted, true).SetProperty(r => r.ModifiedAt, now), ct);
     }
 
     /// <summary>Inserts new rows and updates changed ones; unchanged rows keep their <c>modified_at</c>.</summary>
@@ -407,6 +453,7 @@ internal sealed class SyncRunner(
         to.PermissionsJson = from.PermissionsJson;
         to.RemoteCreatedAt = from.RemoteCreatedAt;
         to.RemoteUpdatedAt = from.RemoteUpdatedAt;
+        to.RemotePath = from.RemotePath;
     }
 
     private static void Copy(StoredFile from, StoredFile to)
@@ -423,6 +470,7 @@ internal sealed class SyncRunner(
         to.PermissionsJson = from.PermissionsJson;
         to.RemoteCreatedAt = from.RemoteCreatedAt;
         to.RemoteUpdatedAt = from.RemoteUpdatedAt;
+        to.RemotePath = from.RemotePath;
     }
 
     private static void Copy(StoredUser from, StoredUser to)

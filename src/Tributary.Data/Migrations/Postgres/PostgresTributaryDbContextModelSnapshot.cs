@@ -587,6 +587,11 @@ namespace Tributary.Data.Migrations.Postgres
                         .HasColumnType("character varying(1000)")
                         .HasColumnName("remote_id");
 
+                    b.Property<string>("RemotePath")
+                        .HasMaxLength(600)
+                        .HasColumnType("character varying(600)")
+                        .HasColumnName("remote_path");
+
                     b.Property<DateTime?>("RemoteUpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("remote_updated_at");
@@ -608,6 +613,8 @@ namespace Tributary.Data.Migrations.Postgres
                     b.HasIndex("LinkedAccountId", "MimeType");
 
                     b.HasIndex("LinkedAccountId", "Name");
+
+                    b.HasIndex("LinkedAccountId", "RemotePath");
 
                     b.HasIndex("LinkedAccountId", "CreatedAt", "Id");
 
@@ -686,6 +693,11 @@ namespace Tributary.Data.Migrations.Postgres
                         .HasColumnType("character varying(1000)")
                         .HasColumnName("remote_id");
 
+                    b.Property<string>("RemotePath")
+                        .HasMaxLength(600)
+                        .HasColumnType("character varying(600)")
+                        .HasColumnName("remote_path");
+
                     b.Property<DateTime?>("RemoteUpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("remote_updated_at");
@@ -705,6 +717,8 @@ namespace Tributary.Data.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("LinkedAccountId", "Name");
+
+                    b.HasIndex("LinkedAccountId", "RemotePath");
 
                     b.HasIndex("LinkedAccountId", "CreatedAt", "Id");
 

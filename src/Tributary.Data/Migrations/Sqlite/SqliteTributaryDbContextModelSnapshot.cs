@@ -582,6 +582,11 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("remote_id");
 
+                    b.Property<string>("RemotePath")
+                        .HasMaxLength(600)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("remote_path");
+
                     b.Property<DateTime?>("RemoteUpdatedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("remote_updated_at");
@@ -603,6 +608,8 @@ namespace Tributary.Data.Migrations.Sqlite
                     b.HasIndex("LinkedAccountId", "MimeType");
 
                     b.HasIndex("LinkedAccountId", "Name");
+
+                    b.HasIndex("LinkedAccountId", "RemotePath");
 
                     b.HasIndex("LinkedAccountId", "CreatedAt", "Id");
 
@@ -681,6 +688,11 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("remote_id");
 
+                    b.Property<string>("RemotePath")
+                        .HasMaxLength(600)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("remote_path");
+
                     b.Property<DateTime?>("RemoteUpdatedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("remote_updated_at");
@@ -700,6 +712,8 @@ namespace Tributary.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("LinkedAccountId", "Name");
+
+                    b.HasIndex("LinkedAccountId", "RemotePath");
 
                     b.HasIndex("LinkedAccountId", "CreatedAt", "Id");
 
