@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Tributary.Integrations.Catalog;
 using Tributary.Integrations.FileStorage;
+using Tributary.Integrations.Providers.Box;
 using Tributary.Integrations.Providers.Sandbox;
 using Tributary.Server.Hosting;
 
@@ -14,6 +15,8 @@ internal static class ConnectorRegistration
     {
         services.AddKeyedSingleton<IFileStorageConnector>("sandbox", (sp, _) => new SandboxConnector(
             Path.Combine(sp.GetRequiredService<EffectiveSettings>().DataDirectory, "sandbox"), sp.GetRequiredService<TimeProvider>()));
+        services.AddHttpConnector("box", (integration, http, time, configuration) => new BoxConnector(integration, http, time,
+            configuration.GetSection("Integrations:box").Get<BoxOptions>() ?? new BoxOptions()));
         services.AddSingleton<ConnectorResolver>();
         services.AddSingleton<CredentialRefresher>();
         services.TryAddSingleton<Events.IAccountEvents, Events.NoAccountEvents>();
@@ -28,6 +31,11 @@ internal static class ConnectorRegistration
     /// </summary>
     internal static IServiceCollection AddHttpConnector(
         this IServiceCollection services, string slug, Func<IntegrationDefinition, HttpClient, TimeProvider, IFileStorageConnector> create) =>
+        services.AddHttpConnector(slug, (integration, http, time, _) => create(integration, http, time));
+
+    /// <summary>As above, for a connector with options read from configuration (<c>Integrations:{slug}:…</c>).</summary>
+    internal static IServiceCollection AddHttpConnector(
+        this IServiceCollection services, string slug, Func<IntegrationDefinition, HttpClient, TimeProvider, IConfiguration, IFileStorageConnector> create) =>
         services.AddKeyedSingleton<IFileStorageConnector>(slug, (sp, _) =>
         {
             var integration = sp.GetRequiredService<IntegrationCatalog>().Find(slug)
@@ -42,7 +50,7 @@ internal static class ConnectorRegistration
                 Timeout = Timeout.InfiniteTimeSpan,
             };
             client.DefaultRequestHeaders.UserAgent.ParseAdd("Tributary/1.0");
-            return create(integration, client, sp.GetRequiredService<TimeProvider>());
+            return create(integration, client, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IConfiguration>());
         });
 }
 
