@@ -4,6 +4,7 @@ using Tributary.Integrations.Catalog;
 using Tributary.Integrations.FileStorage;
 using Tributary.Integrations.Providers.Box;
 using Tributary.Integrations.Providers.Sandbox;
+using Tributary.Integrations.Providers.WebDav;
 using Tributary.Server.Hosting;
 
 namespace Tributary.Server.Sync;
@@ -15,8 +16,10 @@ internal static class ConnectorRegistration
     {
         services.AddKeyedSingleton<IFileStorageConnector>("sandbox", (sp, _) => new SandboxConnector(
             Path.Combine(sp.GetRequiredService<EffectiveSettings>().DataDirectory, "sandbox"), sp.GetRequiredService<TimeProvider>()));
-        services.AddHttpConnector("box", (integration, http, time, configuration) => new BoxConnector(integration, http, time,
-            configuration.GetSection("Integrations:box").Get<BoxOptions>() ?? new BoxOptions()));
+        services.AddHttpConnector("webdav", (_, client, time, settings) =>
+            new WebDavConnector(client, time, new WebDavOptions { PageSize = settings.GetValue("PageSize", 500) }));
+        services.AddHttpConnector("box", (integration, client, time, settings) =>
+            new BoxConnector(integration, client, time, settings.Get<BoxOptions>() ?? new BoxOptions()));
         services.AddSingleton<ConnectorResolver>();
         services.AddSingleton<CredentialRefresher>();
         services.TryAddSingleton<Events.IAccountEvents, Events.NoAccountEvents>();
@@ -31,11 +34,11 @@ internal static class ConnectorRegistration
     /// </summary>
     internal static IServiceCollection AddHttpConnector(
         this IServiceCollection services, string slug, Func<IntegrationDefinition, HttpClient, TimeProvider, IFileStorageConnector> create) =>
-        services.AddHttpConnector(slug, (integration, http, time, _) => create(integration, http, time));
+        services.AddHttpConnector(slug, (integration, client, time, _) => create(integration, client, time));
 
-    /// <summary>As above, for a connector with options read from configuration (<c>Integrations:{slug}:…</c>).</summary>
+    /// <summary>As above, with the integration's settings section (<c>Integrations:{slug}</c>) for connector options.</summary>
     internal static IServiceCollection AddHttpConnector(
-        this IServiceCollection services, string slug, Func<IntegrationDefinition, HttpClient, TimeProvider, IConfiguration, IFileStorageConnector> create) =>
+        this IServiceCollection services, string slug, Func<IntegrationDefinition, HttpClient, TimeProvider, IConfigurationSection, IFileStorageConnector> create) =>
         services.AddKeyedSingleton<IFileStorageConnector>(slug, (sp, _) =>
         {
             var integration = sp.GetRequiredService<IntegrationCatalog>().Find(slug)
@@ -50,7 +53,7 @@ internal static class ConnectorRegistration
                 Timeout = Timeout.InfiniteTimeSpan,
             };
             client.DefaultRequestHeaders.UserAgent.ParseAdd("Tributary/1.0");
-            return create(integration, client, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IConfiguration>());
+            return create(integration, client, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IConfiguration>().GetSection($"Integrations:{slug}"));
         });
 }
 

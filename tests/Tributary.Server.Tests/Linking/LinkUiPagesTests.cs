@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
@@ -196,64 +194,21 @@ public sealed class LinkUiPagesTests
     [Fact]
     public async Task WebDav_AgainstARealRcloneServer()
     {
-        Assert.True(File.Exists("/usr/bin/rclone"), "The WebDAV test needs a real rclone server: apt-get install rclone (.ci/run installs it).");
-        var root = Directory.CreateTempSubdirectory("tributary-dav-").FullName;
-        var port = FreePort();
-        using var rclone = Process.Start(new ProcessStartInfo("/usr/bin/rclone",
-            ["serve", "webdav", root, "--addr", $"127.0.0.1:{port}", "--user", "pat", "--pass", "s3cret"])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        })!;
-        try
-        {
-            await WaitForPortAsync(port);
-            await using var app = await TributaryApplication.StartAsync(DatabaseKind.Sqlite);
-            var org = await app.CreateOrganizationAsync();
-            var link = await LinkTestKit.CreateLinkTokenAsync(app, org);
-            using var client = app.CreateClient();
-            var connect = $"/link/{link.LinkToken}/webdav/connect";
-            var csrf = LinkTestKit.Csrf(await client.GetStringAsync(connect, Ct));
-            var fields = new Dictionary<string, string> { ["__csrf"] = csrf, ["url"] = $"http://127.0.0.1:{port}/", ["username"] = "pat", ["password"] = "nope" };
+        await using var dav = await RcloneWebDav.StartAsync("pat", "s3cret");
+        await using var app = await TributaryApplication.StartAsync(DatabaseKind.Sqlite);
+        var org = await app.CreateOrganizationAsync();
+        var link = await LinkTestKit.CreateLinkTokenAsync(app, org);
+        using var client = app.CreateClient();
+        var connect = $"/link/{link.LinkToken}/webdav/connect";
+        var csrf = LinkTestKit.Csrf(await client.GetStringAsync(connect, Ct));
+        var fields = new Dictionary<string, string> { ["__csrf"] = csrf, ["url"] = dav.Url, ["username"] = "pat", ["password"] = "nope" };
 
-            var wrong = await LinkTestKit.PostFormAsync(client, connect, fields);
-            Assert.Equal(HttpStatusCode.UnprocessableEntity, wrong.StatusCode);
-            Assert.Contains("rejected this username and password", await wrong.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        var wrong = await LinkTestKit.PostFormAsync(client, connect, fields);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, wrong.StatusCode);
+        Assert.Contains("rejected this username and password", await wrong.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
 
-            fields["password"] = "s3cret";
-            var right = await LinkTestKit.PostFormAsync(client, connect, fields);
-            Assert.Contains("WebDAV is connected", await right.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
-        }
-        finally
-        {
-            rclone.Kill();
-            await rclone.WaitForExitAsync(Ct);
-            Directory.Delete(root, recursive: true);
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task WaitForPortAsync(int port)
-    {
-        for (var i = 0; i < 100; i++)
-        {
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, port, Ct);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(100, Ct);
-            }
-        }
-        throw new TimeoutException($"rclone did not listen on {port}.");
+        fields["password"] = "s3cret";
+        var right = await LinkTestKit.PostFormAsync(client, connect, fields);
+        Assert.Contains("WebDAV is connected", await right.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
 }
