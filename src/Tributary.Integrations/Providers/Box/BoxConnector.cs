@@ -44,7 +44,7 @@ public sealed class BoxConnector : IFileStorageConnector
     // ------------------------------------------------------------------ change feed
 
     /// <summary>Where a full walk is: the event position taken before it, the phase, and the folders still to list.</summary>
-    private sealed record WalkCursor(string Position, string Phase, long Offset, List<string> Queue, string? Marker);
+    private sealed record WalkCursor(string Position, string Phase, long Offset, List<string> Queue, string? Marker, string? MeId = null);
 
     public async IAsyncEnumerable<ChangePage> ReadChangesAsync(ConnectorContext context, string? cursor, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -64,7 +64,7 @@ public sealed class BoxConnector : IFileStorageConnector
             // The position comes first: whatever changes while the walk runs is replayed by the next incremental read.
             var position = await StreamPositionNowAsync(context, cancellationToken);
             using var me = await GetJsonAsync(context, $"{_api}/users/me?fields=type,id,name,login", cancellationToken);
-            walk = new WalkCursor(position, "users", 0, [BoxMapper.RootFolderId], null);
+            walk = new WalkCursor(position, "users", 0, [BoxMapper.RootFolderId], null, BoxMapper.Text(me.RootElement, "id"));
             yield return new ChangePage([BoxMapper.Drive(), BoxMapper.User(me.RootElement, isMe: true)], [], Encode(walk), false, true);
         }
         else
@@ -112,7 +112,8 @@ public sealed class BoxConnector : IFileStorageConnector
         using (page)
         {
             var entries = Entries(page.RootElement);
-            var records = entries.Select(u => (RemoteRecord)BoxMapper.User(u, isMe: false)).ToList();
+            // The enterprise list includes the linking user: it stays "me".
+            var records = entries.Select(u => (RemoteRecord)BoxMapper.User(u, isMe: BoxMapper.Text(u, "id") == walk.MeId)).ToList();
             var offset = walk.Offset + entries.Count;
             var done = entries.Count == 0 || offset >= Total(page.RootElement, offset);
             return (records, done ? walk with { Phase = "groups", Offset = 0 } : walk with { Offset = offset });

@@ -29,6 +29,7 @@ public sealed class BoxConnectorTests
         var records = await ReadAllAsync(bed, null);
 
         Assert.Equal(3, records.OfType<RemoteUser>().Select(u => u.RemoteId).Distinct().Count());
+        Assert.All(records.OfType<RemoteUser>(), u => Assert.Equal(u.RemoteId == "user-me", u.IsMe)); // the enterprise list repeats "me"
         var group = Assert.Single(records.OfType<RemoteGroup>());
         Assert.Equal(["user-me", "user-2"], group.UserRemoteIds);
         var alpha = records.OfType<RemoteFolder>().Single(f => f.Name == "Alpha");

