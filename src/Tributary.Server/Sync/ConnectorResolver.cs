@@ -2,9 +2,10 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Tributary.Integrations.Catalog;
 using Tributary.Integrations.FileStorage;
+using Tributary.Integrations.Providers.Box;
+using Tributary.Integrations.Providers.Dropbox;
 using Tributary.Integrations.Providers.GoogleDrive;
 using Tributary.Integrations.Providers.MicrosoftGraph;
-using Tributary.Integrations.Providers.Dropbox;
 using Tributary.Integrations.Providers.Sandbox;
 using Tributary.Integrations.Providers.WebDav;
 using Tributary.Server.Hosting;
@@ -27,6 +28,8 @@ internal static class ConnectorRegistration
         services.AddLoopbackConnector();
         services.AddHttpConnector("dropbox", (integration, http, time, settings) =>
             new DropboxConnector(integration, http, time, DropboxOptions.FromSettings(name => settings[name])));
+        services.AddHttpConnector("box", (integration, client, time, settings) =>
+            new BoxConnector(integration, client, time, settings.Get<BoxOptions>() ?? new BoxOptions()));
         services.AddSingleton<ConnectorResolver>();
         services.AddSingleton<CredentialRefresher>();
         services.TryAddSingleton<Events.IAccountEvents, Events.NoAccountEvents>();
