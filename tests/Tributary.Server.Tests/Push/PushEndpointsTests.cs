@@ -95,10 +95,9 @@ public sealed class PushEndpointsTests
         await Task.Delay(700, Ct);
         Assert.Empty(syncs.Requests);
 
-        var sent = Environment.TickCount64;
         Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Drive("channel-1", "channel-token-secret"), Ct)).StatusCode);
-        await WaitForAsync(() => syncs.CountFor(account.Id) == 1, TimeSpan.FromSeconds(2), "the sync request");
-        Assert.True(syncs.Requests.First().At - sent < 500, "the first notification should request a sync at once");
+        // The first notification of a window asks for the sync before the provider gets its answer.
+        Assert.Equal(1, syncs.CountFor(account.Id));
     }
 
     [Fact]
