@@ -95,16 +95,16 @@ public sealed class PushEndpointsTests
         await Task.Delay(700, Ct);
         Assert.Empty(syncs.Requests);
 
-        var sent = Environment.TickCount64;
         Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Drive("channel-1", "channel-token-secret"), Ct)).StatusCode);
-        await WaitForAsync(() => syncs.CountFor(account.Id) == 1, TimeSpan.FromSeconds(2), "the sync request");
-        Assert.True(syncs.Requests.First().At - sent < 500, "the first notification should request a sync at once");
+        // The first notification of a window asks for the sync before the provider gets its answer.
+        Assert.Equal(1, syncs.CountFor(account.Id));
     }
 
     [Fact]
     public async Task ABurstOfNotifications_IsDebouncedToOneSyncNowAndOneAfterTheWindow()
     {
-        var (app, syncs, _, account) = await StartAsync(DatabaseKind.Sqlite, window: "00:00:01");
+        // A window long enough that the whole burst lands in it even on a loaded machine.
+        var (app, syncs, _, account) = await StartAsync(DatabaseKind.Sqlite, window: "00:00:06");
         await using var host = app;
         await RegisterAsync(app, account.Id, PushProviders.GoogleDrive, "channel-1", "token");
         using var client = app.CreateClient();
@@ -114,7 +114,7 @@ public sealed class PushEndpointsTests
             Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Drive("channel-1", "token"), Ct)).StatusCode);
         }
         Assert.Equal(1, syncs.CountFor(account.Id));
-        await WaitForAsync(() => syncs.CountFor(account.Id) == 2, TimeSpan.FromSeconds(3), "the trailing sync request");
+        await WaitForAsync(() => syncs.CountFor(account.Id) == 2, TimeSpan.FromSeconds(12), "the trailing sync request");
         await Task.Delay(1500, Ct);
         Assert.Equal(2, syncs.CountFor(account.Id));
     }
