@@ -137,6 +137,19 @@ public sealed class GoogleDriveConnectorTests
     }
 
     [Fact]
+    public async Task A_cursor_that_is_not_Drive_s_is_refused_before_any_call()
+    {
+        var (bed, _) = await GoogleDriveFake.StartAsync(tree => tree.SeedStandard(1), GoogleDriveComplianceTests.TestOptions);
+        await using var __ = bed;
+
+        var error = await Assert.ThrowsAsync<ProviderException>(() => ReadAllAsync(bed, "log:12"));
+
+        Assert.Equal(ProviderErrorKind.InvalidRequest, error.Kind);
+        Assert.Contains("full sync", error.Message, StringComparison.Ordinal);
+        Assert.Empty(bed.World.Requests);
+    }
+
+    [Fact]
     public async Task Trashed_items_are_reported_as_deleted_with_their_kind()
     {
         var (bed, fake) = await GoogleDriveFake.StartAsync(tree => tree.SeedStandard(8), GoogleDriveComplianceTests.TestOptions);
