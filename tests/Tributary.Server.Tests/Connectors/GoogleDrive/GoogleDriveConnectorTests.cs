@@ -117,6 +117,39 @@ public sealed class GoogleDriveConnectorTests
     }
 
     [Fact]
+    public async Task Shared_drive_renames_and_removals_come_from_drive_changes()
+    {
+        var (bed, fake) = await GoogleDriveFake.StartAsync(tree =>
+        {
+            SeedWithSharedDrive(tree);
+            tree.Drives.Add(new FakeDrive("0AFakeSharedOpsUk9PVA", "Ops", DateTimeOffset.UnixEpoch));
+        }, GoogleDriveComplianceTests.TestOptions);
+        await using var _ = bed;
+        var full = await ReadAllAsync(bed, null);
+        fake.ChangeSharedDrive(SharedDriveId, "Engineering (old)");
+        fake.ChangeSharedDrive("0AFakeSharedOpsUk9PVA", null);
+
+        var changes = await ReadAllAsync(bed, full[^1].Cursor);
+
+        Assert.Equal("Engineering (old)", changes.SelectMany(p => p.Records).OfType<RemoteDrive>().Single(d => d.RemoteId == SharedDriveId).Name);
+        Assert.Contains(new RemoteDeletion(FileStorageModel.Drive, "0AFakeSharedOpsUk9PVA"), changes.SelectMany(p => p.Deletions));
+        bed.World.AssertConformant();
+    }
+
+    [Fact]
+    public async Task A_cursor_that_is_not_Drive_s_is_refused_before_any_call()
+    {
+        var (bed, _) = await GoogleDriveFake.StartAsync(tree => tree.SeedStandard(1), GoogleDriveComplianceTests.TestOptions);
+        await using var __ = bed;
+
+        var error = await Assert.ThrowsAsync<ProviderException>(() => ReadAllAsync(bed, "log:12"));
+
+        Assert.Equal(ProviderErrorKind.InvalidRequest, error.Kind);
+        Assert.Contains("full sync", error.Message, StringComparison.Ordinal);
+        Assert.Empty(bed.World.Requests);
+    }
+
+    [Fact]
     public async Task Trashed_items_are_reported_as_deleted_with_their_kind()
     {
         var (bed, fake) = await GoogleDriveFake.StartAsync(tree => tree.SeedStandard(8), GoogleDriveComplianceTests.TestOptions);

@@ -34,6 +34,7 @@ internal sealed class GoogleDriveFake : IFakeDialect
 
     private readonly ConcurrentDictionary<string, UploadSession> _sessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _trashed = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<JsonObject> _driveChanges = new();
 
     private GoogleDriveFake(FakeFileTree tree, FakeTokens tokens)
     {
@@ -82,6 +83,30 @@ internal sealed class GoogleDriveFake : IFakeDialect
     {
         _trashed[id] = 0;
         Tree.Rename(id, Tree.Find(id)!.Name);
+    }
+
+    /// <summary>
+    /// A shared drive is renamed (<paramref name="newName"/>) or deleted (null): the next change list's last page
+    /// carries a <c>changeType=drive</c> change. The tree journals items only, so drive changes are delivered once.
+    /// </summary>
+    public void ChangeSharedDrive(string driveId, string? newName)
+    {
+        var index = Tree.Drives.FindIndex(d => d.Id == driveId);
+        var change = new JsonObject
+        {
+            ["kind"] = "drive#change", ["changeType"] = "drive", ["time"] = Time(TimeProvider.System.GetUtcNow()), ["driveId"] = driveId,
+            ["removed"] = newName is null,
+        };
+        if (newName is null)
+        {
+            Tree.Drives.RemoveAt(index);
+        }
+        else
+        {
+            Tree.Drives[index] = Tree.Drives[index] with { Name = newName };
+            change["drive"] = new JsonObject { ["kind"] = "drive#drive", ["id"] = driveId, ["name"] = newName, ["createdTime"] = Time(Tree.Drives[index].CreatedAt) };
+        }
+        _driveChanges.Enqueue(change);
     }
 
     public void Map(WebApplication app)
@@ -173,6 +198,10 @@ internal sealed class GoogleDriveFake : IFakeDialect
         }
         else
         {
+            while (allDrives && _driveChanges.TryDequeue(out var driveChange))
+            {
+                list.Add(driveChange);
+            }
             result["newStartPageToken"] = (current + 1).ToString(CultureInfo.InvariantCulture);
         }
         return JsonAsync(context, result);
