@@ -41,6 +41,8 @@ internal sealed class StoredFolderConfiguration : IEntityTypeConfiguration<Store
         builder.Property(f => f.Name).HasMaxLength(254);
         builder.Property(f => f.FolderUrl).HasMaxLength(2000);
         builder.Property(f => f.Description).HasMaxLength(2000);
+        builder.Property(f => f.RemotePath).HasMaxLength(StoredFolder.MaxRemotePathLength);
+        builder.HasIndex(f => new { f.LinkedAccountId, f.RemotePath });
         builder.HasIndex(f => new { f.LinkedAccountId, f.ParentFolderId, f.CreatedAt, f.Id });
         builder.HasIndex(f => new { f.LinkedAccountId, f.DriveId, f.CreatedAt, f.Id });
         builder.HasIndex(f => new { f.LinkedAccountId, f.Name });
@@ -57,6 +59,8 @@ internal sealed class StoredFileConfiguration : IEntityTypeConfiguration<StoredF
         builder.Property(f => f.FileThumbnailUrl).HasMaxLength(2000);
         builder.Property(f => f.MimeType).HasMaxLength(128);
         builder.Property(f => f.Description).HasMaxLength(2000);
+        builder.Property(f => f.RemotePath).HasMaxLength(StoredFolder.MaxRemotePathLength);
+        builder.HasIndex(f => new { f.LinkedAccountId, f.RemotePath });
         builder.HasIndex(f => new { f.LinkedAccountId, f.FolderId, f.CreatedAt, f.Id });
         builder.HasIndex(f => new { f.LinkedAccountId, f.DriveId, f.CreatedAt, f.Id });
         builder.HasIndex(f => new { f.LinkedAccountId, f.Name });

@@ -16,12 +16,25 @@ public sealed record RemoteDrive(string RemoteId, string? Name, string? Url, Dat
 
 public sealed record RemoteFolder(
     string RemoteId, string? Name, string? Url, long? Size, string? Description, string? ParentRemoteId, string? DriveRemoteId,
-    IReadOnlyList<RemotePermission> Permissions, DateTimeOffset? RemoteCreatedAt, DateTimeOffset? RemoteUpdatedAt) : RemoteRecord(RemoteId);
+    IReadOnlyList<RemotePermission> Permissions, DateTimeOffset? RemoteCreatedAt, DateTimeOffset? RemoteUpdatedAt) : RemoteRecord(RemoteId)
+{
+    /// <inheritdoc cref="RemoteFile.Path"/>
+    public string? Path { get; init; }
+}
 
 public sealed record RemoteFile(
     string RemoteId, string? Name, string? Url, string? ThumbnailUrl, long? Size, string? MimeType, string? Description,
     string? FolderRemoteId, string? DriveRemoteId, RemoteChecksum? Checksum, IReadOnlyList<RemotePermission> Permissions,
-    DateTimeOffset? RemoteCreatedAt, DateTimeOffset? RemoteUpdatedAt) : RemoteRecord(RemoteId);
+    DateTimeOffset? RemoteCreatedAt, DateTimeOffset? RemoteUpdatedAt) : RemoteRecord(RemoteId)
+{
+    /// <summary>
+    /// The item's path for providers whose delete signals name a path instead of an id (Dropbox,
+    /// WebDAV), in the form the provider compares paths (Dropbox: <c>path_lower</c>), starting with
+    /// <c>/</c>. The platform keeps it so it can resolve <see cref="ChangePage.DeletedPaths"/>; null
+    /// for providers that delete by id.
+    /// </summary>
+    public string? Path { get; init; }
+}
 
 public sealed record RemoteUser(string RemoteId, string? Name, string? EmailAddress, bool IsMe) : RemoteRecord(RemoteId);
 
@@ -77,4 +90,14 @@ public sealed record ChangePage(
     IReadOnlyList<RemoteDeletion> Deletions,
     string Cursor,
     bool IsFinal,
-    bool IsFullSnapshot);
+    bool IsFullSnapshot)
+{
+    /// <summary>
+    /// Paths (in <see cref="RemoteFile.Path"/> form) the provider reported deleted: every file and
+    /// folder at or under each path is deleted. The platform applies them <em>before</em> this page's
+    /// <see cref="Records"/>, so an item moved away from a deleted path and reported in the same
+    /// page survives. A record with a <see cref="RemoteFile.Path"/> also supersedes any other item
+    /// the platform holds at that exact path (paths name one item at a time).
+    /// </summary>
+    public IReadOnlyList<string> DeletedPaths { get; init; } = [];
+}

@@ -64,9 +64,10 @@ internal static class StoreMapper
             PermissionsJson = permissions,
             RemoteCreatedAt = f.RemoteCreatedAt?.UtcDateTime,
             RemoteUpdatedAt = f.RemoteUpdatedAt?.UtcDateTime,
+            RemotePath = StoredPath(f.Path),
             RemoteDataJson = RawJson(f.Raw),
             Fingerprint = Fingerprint(f.Name, f.Url, f.Size, f.Description, f.ParentRemoteId, f.DriveRemoteId, permissions,
-                f.RemoteCreatedAt, f.RemoteUpdatedAt, RawJson(f.Raw)),
+                f.RemoteCreatedAt, f.RemoteUpdatedAt, RawJson(f.Raw), f.Path),
         };
     }
 
@@ -91,9 +92,10 @@ internal static class StoreMapper
             PermissionsJson = permissions,
             RemoteCreatedAt = f.RemoteCreatedAt?.UtcDateTime,
             RemoteUpdatedAt = f.RemoteUpdatedAt?.UtcDateTime,
+            RemotePath = StoredPath(f.Path),
             RemoteDataJson = RawJson(f.Raw),
             Fingerprint = Fingerprint(f.Name, f.Url, f.ThumbnailUrl, f.Size, f.MimeType, f.Description, f.FolderRemoteId, f.DriveRemoteId,
-                checksum, permissions, f.RemoteCreatedAt, f.RemoteUpdatedAt, RawJson(f.Raw)),
+                checksum, permissions, f.RemoteCreatedAt, f.RemoteUpdatedAt, RawJson(f.Raw), f.Path),
         };
     }
 
@@ -137,6 +139,9 @@ internal static class StoreMapper
             StoreIds.ForOptional(account, UserModel, p.UserRemoteId),
             StoreIds.ForOptional(account, GroupModel, p.GroupRemoteId),
             p.Roles.Select(r => r.ToString().ToUpperInvariant()).ToList())), Json);
+
+    /// <summary>The path as stored, or null when it is too long to index (a delete by path then misses that row).</summary>
+    public static string? StoredPath(string? path) => path is { Length: <= StoredFolder.MaxRemotePathLength } ? path : null;
 
     private static string? RawJson(RemoteData? raw) =>
         raw is null ? null : JsonSerializer.Serialize(new[] { new { path = raw.Path, data = raw.Data } });

@@ -11,12 +11,22 @@ public sealed class StoredDrive : SyncedRecord
 /// <summary>Merge's File Storage <c>Folder</c>. References are Merge ids derived from remote ids.</summary>
 public sealed class StoredFolder : SyncedRecord
 {
+    /// <summary>Longest path kept (characters); a longer one would not fit a PostgreSQL B-tree index entry.</summary>
+    public const int MaxRemotePathLength = 600;
+
     public string? Name { get; set; }
     public string? FolderUrl { get; set; }
     public long? Size { get; set; }
     public string? Description { get; set; }
     public Guid? ParentFolderId { get; set; }
     public Guid? DriveId { get; set; }
+
+    /// <summary>
+    /// The provider's path of the item, for providers that report deletes by path (Dropbox, WebDAV):
+    /// a deleted path takes every row at or under it. Null when the provider deletes by id, or when
+    /// the path is longer than <see cref="MaxRemotePathLength"/> (then a delete by path misses it).
+    /// </summary>
+    public string? RemotePath { get; set; }
 
     /// <summary>Merge's nested permissions, as a JSON array of stored permissions.</summary>
     public string PermissionsJson { get; set; } = "[]";
@@ -36,6 +46,13 @@ public sealed class StoredFile : SyncedRecord
     public string? Description { get; set; }
     public Guid? FolderId { get; set; }
     public Guid? DriveId { get; set; }
+
+    /// <summary>
+    /// The provider's path of the item, for providers that report deletes by path (Dropbox, WebDAV):
+    /// a deleted path takes every row at or under it. Null when the provider deletes by id, or when
+    /// the path is longer than <see cref="StoredFolder.MaxRemotePathLength"/> (then a delete by path misses it).
+    /// </summary>
+    public string? RemotePath { get; set; }
 
     /// <summary>Merge's <c>checksum</c> object as JSON, or null.</summary>
     public string? ChecksumJson { get; set; }

@@ -18,6 +18,9 @@ public abstract class ConnectorComplianceTests : IAsyncLifetime
 
     private ConnectorTestBed? _bed;
 
+    /// <summary>Path → item of every file and folder read so far that carried a path: the platform's path index in miniature.</summary>
+    private readonly Dictionary<string, (FileStorageModel Model, string RemoteId)> _paths = new(StringComparer.Ordinal);
+
     private protected ConnectorTestBed Bed => _bed ?? throw new InvalidOperationException("The test bed did not start.");
 
     /// <summary>Starts the provider world (seeded as described above) and a connector pointed at it.</summary>
@@ -327,13 +330,63 @@ public abstract class ConnectorComplianceTests : IAsyncLifetime
     private protected async Task<(List<ChangePage> Pages, List<RemoteRecord> Records, List<RemoteDeletion> Deletions)> ReadAsync(string? cursor)
     {
         var pages = new List<ChangePage>();
+        var deletions = new List<RemoteDeletion>();
         await foreach (var page in Bed.Connector.ReadChangesAsync(Bed.Context, cursor, TestContext.Current.CancellationToken))
         {
             pages.Add(page);
+            deletions.AddRange(page.Deletions);
+            deletions.AddRange(ResolvePaths(page));
             Assert.True(pages.Count < 1000, "the change feed does not end");
         }
         Assert.NotEmpty(pages);
-        return (pages, [.. pages.SelectMany(p => p.Records)], [.. pages.SelectMany(p => p.Deletions)]);
+        return (pages, [.. pages.SelectMany(p => p.Records)], deletions);
+    }
+
+    /// <summary>
+    /// Deletes a provider reported by path (Dropbox, WebDAV), resolved to remote ids the way
+    /// SyncRunner resolves them against the stored paths: a deleted path takes every item at or
+    /// under it, a record takes any other item at its path, and a record in the same page brings
+    /// its own item back (it moved away from the deleted path).
+    /// </summary>
+    private List<RemoteDeletion> ResolvePaths(ChangePage page)
+    {
+        var resolved = new List<RemoteDeletion>();
+        foreach (var path in page.DeletedPaths)
+        {
+            var under = path.TrimEnd('/') + "/";
+            foreach (var (key, item) in _paths.Where(p => p.Key == path || p.Key.StartsWith(under, StringComparison.Ordinal)).ToList())
+            {
+                _paths.Remove(key);
+                resolved.Add(new RemoteDeletion(item.Model, item.RemoteId));
+            }
+        }
+        var placed = new HashSet<(FileStorageModel, string)>();
+        foreach (var record in page.Records)
+        {
+            (FileStorageModel Model, string? Path) at = record switch
+            {
+                RemoteFile f => (FileStorageModel.File, f.Path),
+                RemoteFolder f => (FileStorageModel.Folder, f.Path),
+                _ => (FileStorageModel.Drive, null),
+            };
+            if (at.Path is null)
+            {
+                continue;
+            }
+            var item = (at.Model, record.RemoteId);
+            placed.Add(item);
+            foreach (var previous in _paths.Where(p => p.Value == item).Select(p => p.Key).ToList())
+            {
+                _paths.Remove(previous);
+            }
+            if (_paths.TryGetValue(at.Path, out var other) && other != item)
+            {
+                resolved.Add(new RemoteDeletion(other.Model, other.RemoteId));
+            }
+            _paths[at.Path] = item;
+        }
+        resolved.RemoveAll(d => placed.Contains((d.Model, d.RemoteId)));
+        return resolved;
     }
 
     private static T Latest<T>(List<RemoteRecord> records, string remoteId) where T : RemoteRecord =>

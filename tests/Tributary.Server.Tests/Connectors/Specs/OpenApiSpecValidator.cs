@@ -422,13 +422,11 @@ internal sealed class OpenApiSpecValidator : ISpecValidator
         var parts = Flatten(schema);
         if (node is null)
         {
-            foreach (var part in parts)
+            // Only the schema's own type decides: an untyped wrapper (allOf: [$ref], nullable: true) lost its
+            // nullable flag in Microsoft.OpenApi, so it accepts null rather than raise a false alarm.
+            if (parts[0].Type is { } declared && !declared.HasFlag(JsonSchemaType.Null))
             {
-                if (part.Type is { } declared && !declared.HasFlag(JsonSchemaType.Null))
-                {
-                    errors.Add($"{at}: null, but {Name(part)} allows only {Describe(declared)}");
-                    return;
-                }
+                errors.Add($"{at}: null, but {Name(parts[0])} allows only {Describe(declared)}");
             }
             return;
         }
@@ -498,7 +496,10 @@ internal sealed class OpenApiSpecValidator : ISpecValidator
             {
                 var property = part.Properties?.TryGetValue(required, out var p) == true ? p : null;
                 var skip = direction == Direction.Request ? property?.ReadOnly == true : property?.WriteOnly == true;
-                if (!skip && !obj.ContainsKey(required))
+                // A required name no part declares (Box's shared_link "accessed") is a typo in the
+                // description: sending it would be drift, so under the drift policy it is not demanded.
+                var undeclared = _options.UnknownPropertiesAreDrift && !known.Contains(required);
+                if (!skip && !undeclared && !obj.ContainsKey(required))
                 {
                     errors.Add($"{at}: required property '{required}' of {Name(part)} is missing");
                 }
@@ -552,11 +553,20 @@ internal sealed class OpenApiSpecValidator : ISpecValidator
             var keyword = exactlyOne ? "oneOf" : "anyOf";
             errors.Add($"{at}: matches none of {keyword} ({string.Join(", ", alternatives.Select(Name))}); closest is {Name(closest.Schema)}: {string.Join("; ", closest.Errors)}");
         }
-        else if (exactlyOne && passing > 1)
+        else if (exactlyOne && passing > 1
+            && results.Count(r => r.Errors.Count == 0 && !IsCatchAll(r.Schema)) is var specific && specific != 1)
         {
+            // A catch-all alternative (Box's GenericSource: any object) overlaps every specific one; only
+            // two specific alternatives that both fit make the document ambiguous.
             errors.Add($"{at}: matches {passing} oneOf alternatives ({string.Join(", ", results.Where(r => r.Errors.Count == 0).Select(r => Name(r.Schema)))})");
         }
     }
+
+    /// <summary>An object schema that declares no properties of its own: it accepts any object.</summary>
+    private bool IsCatchAll(IOpenApiSchema schema) =>
+        Flatten(schema) is var parts
+        && parts.All(p => p.Properties is not { Count: > 0 } && p.OneOf is not { Count: > 0 } && p.AnyOf is not { Count: > 0 } && p.Required is not { Count: > 0 })
+        && parts.All(p => p.AdditionalPropertiesAllowed);
 
     /// <summary>The schema and everything it inherits through allOf, references resolved.</summary>
     private List<IOpenApiSchema> Flatten(IOpenApiSchema schema)
