@@ -22,7 +22,7 @@ internal sealed class RecordingAccountEvents : IAccountEvents
         services.AddSingleton<IAccountEvents>(this);
     };
 
-    public ValueTask LinkedAsync(TributaryDbContext db, LinkedAccount account, bool isRelink, CancellationToken ct) => ValueTask.CompletedTask;
+    public ValueTask LinkedAsync(TributaryDbContext db, LinkedAccount account, bool isRelink, bool withAccountToken, CancellationToken ct) => ValueTask.CompletedTask;
 
     public ValueTask DeletedAsync(TributaryDbContext db, LinkedAccount account, CancellationToken ct) => ValueTask.CompletedTask;
 
