@@ -246,4 +246,46 @@ public sealed class McpEndpointTests
         var soloLink = await SendAsync(api, HttpMethod.Post, $"/api/v1/registered-users/{solo}/link-token", new { connector = "sandbox", auth_scope = "SHARED" }, 400);
         Assert.Contains("origin_company_id", soloLink.GetProperty("auth_scope")[0].GetString(), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task BrokenCredential_AnswersReauthRequired_WithAFreshLink_AndTheStableListNeverChanges(DatabaseKind kind)
+    {
+        await using var app = await TributaryApplication.StartAsync(kind);
+        var org = await app.CreateOrganizationAsync();
+        using var api = app.CreateApiClient(org.ProductionKey);
+        var user = await CreateUserAsync(api, "hal");
+        var pack = await CreatePackAsync(api, "Files", new { slug = "sandbox", tool_names = new[] { "list_files" } });
+        var stable = McpUrl(pack, user, "?stable=true");
+        var before = await ToolNamesAsync(api, stable);
+        Assert.Equal(["sandbox__list_files", "authenticate_sandbox"], before);
+
+        var (_, auth) = await CallAsync(api, McpUrl(pack, user), "authenticate_sandbox");
+        using (var done = await ConnectSandboxAsync(app, auth.GetProperty("link_token").GetString()!))
+        {
+            Assert.True(done.IsSuccessStatusCode);
+        }
+        Assert.Equal(["sandbox__list_files"], await ToolNamesAsync(api, stable));
+
+        // The provider stopped accepting the credential (as a sync or an earlier call found out).
+        await app.WithDbAsync((db, _) => db.LinkedAccounts.IgnoreQueryFilters().Where(a => a.RegisteredUserId == user)
+            .ExecuteUpdateAsync(u => u.SetProperty(a => a.Status, Tributary.Data.Entities.LinkedAccountStatus.RelinkNeeded), Ct));
+        var (isError, reauth) = await CallAsync(api, McpUrl(pack, user), "sandbox__list_files");
+        Assert.True(isError);
+        Assert.Equal("reauth_required", reauth.GetProperty("error").GetString());
+        Assert.Contains("DO NOT RETRY", reauth.GetProperty("message").GetString(), StringComparison.Ordinal);
+        var link = reauth.GetProperty("link_token").GetString()!;
+        Assert.NotEqual(auth.GetProperty("link_token").GetString(), link);
+
+        // Reconnecting through the new link repairs the same account in place.
+        using (var done = await ConnectSandboxAsync(app, link))
+        {
+            Assert.True(done.IsSuccessStatusCode);
+        }
+        var (fixedError, files) = await CallAsync(api, McpUrl(pack, user), "sandbox__list_files");
+        Assert.False(fixedError, files.ToString());
+        Assert.Equal(1, await app.WithDbAsync((db, _) => db.LinkedAccounts.IgnoreQueryFilters().CountAsync(a => a.RegisteredUserId == user, Ct)));
+        var logged = await SendAsync(api, HttpMethod.Get, "/api/v1/logs/tool-calls?error_reason=reauth_required");
+        Assert.Single(logged.GetProperty("results").EnumerateArray());
+    }
 }
