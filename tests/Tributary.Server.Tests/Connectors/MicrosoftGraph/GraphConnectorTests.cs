@@ -177,6 +177,29 @@ public sealed class GraphConnectorTests
     }
 
     [Fact]
+    public async Task A_directory_refresh_picks_up_new_libraries_in_full_and_reports_vanished_ones_as_deleted_drives()
+    {
+        var (bed, fake) = await GraphTestBed.StartAsync(GraphFlavor.SharePoint, 10, GraphTestBed.Options with { DirectoryRefreshInterval = TimeSpan.Zero });
+        await using var _ = bed;
+        var full = await ReadAsync(bed, null);
+        var marketing = fake.Sites[1];
+        fake.Sites.Remove(marketing);
+        var legal = "b!legal-" + Guid.NewGuid().ToString("N");
+        fake.Tree.Drives.Add(new FakeDrive(legal, "Contracts", TimeProvider.System.GetUtcNow()));
+        fake.Sites.Add(new FakeSite("contoso.sharepoint.com," + Guid.NewGuid() + "," + Guid.NewGuid(), "Legal", [legal]));
+        var nda = fake.Tree.AddFile("nda.txt", FakeContent.Of("sign here\n"u8.ToArray()), null, "text/plain", legal, GraphItemId.Format(legal, "01NDA"));
+
+        var next = await ReadAsync(bed, full[^1].Cursor);
+
+        Assert.All(next, p => Assert.False(p.IsFullSnapshot));
+        Assert.Contains(next.SelectMany(p => p.Deletions), d => d.Model == FileStorageModel.Drive && d.RemoteId == marketing.DriveIds[0]);
+        Assert.Contains(next.SelectMany(p => p.Records).OfType<RemoteDrive>(), d => d.RemoteId == legal);
+        Assert.Equal(legal, Assert.Single(next.SelectMany(p => p.Records).OfType<RemoteFile>(), f => f.RemoteId == nda.Id).DriveRemoteId);
+        Assert.Contains(next.SelectMany(p => p.Records).OfType<RemoteUser>(), u => u.IsMe);
+        bed.World.AssertConformant();
+    }
+
+    [Fact]
     public async Task An_upload_of_unknown_length_is_spooled_and_sent_in_fragments_and_name_conflicts_are_renamed()
     {
         var (bed, fake) = await GraphTestBed.StartAsync(GraphFlavor.OneDrive, 10);
