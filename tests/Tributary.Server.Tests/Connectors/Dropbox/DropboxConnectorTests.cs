@@ -135,4 +135,25 @@ public sealed class DropboxConnectorTests : IAsyncLifetime
         Assert.Equal("content of file 4\n", await reader.ReadToEndAsync(TestContext.Current.CancellationToken));
         _bed.Bed.World.AssertConformant();
     }
+
+    [Fact]
+    public async Task A_paper_document_is_listed_as_one_and_downloads_as_its_export()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var doc = _bed.Fake.Tree.AddNativeDocument("Plan.paper", "application/vnd.dropbox.paper", "# Plan\nShip it & celebrate\n");
+
+        var listed = File(await ReadAsync(null), "Plan.paper");
+        await using var plain = await _bed.Connector.DownloadAsync(_bed.Bed.Context, doc.Id, null, null, ct);
+        await using var html = await _bed.Connector.DownloadAsync(_bed.Bed.Context, doc.Id, "text/html", null, ct);
+        var wrong = await Assert.ThrowsAsync<ProviderException>(() => _bed.Connector.DownloadAsync(_bed.Bed.Context, doc.Id, "application/pdf", null, ct));
+
+        Assert.Equal("application/vnd.dropbox.paper", listed.MimeType);
+        Assert.Equal(["text/markdown", "text/html"], _bed.Connector.ExportFormats(listed.MimeType!));
+        Assert.Equal(("Plan.md", "text/markdown"), (plain.FileName, plain.ContentType));
+        Assert.Equal("# Plan\nShip it & celebrate\n", await new StreamReader(plain.Body).ReadToEndAsync(ct));
+        Assert.Equal(("Plan.html", "text/html"), (html.FileName, html.ContentType));
+        Assert.Contains("Ship it &amp; celebrate", await new StreamReader(html.Body).ReadToEndAsync(ct), StringComparison.Ordinal);
+        Assert.Equal(ProviderErrorKind.InvalidRequest, wrong.Kind);
+        _bed.Bed.World.AssertConformant();
+    }
 }
