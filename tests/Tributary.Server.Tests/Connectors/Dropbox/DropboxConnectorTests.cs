@@ -156,4 +156,31 @@ public sealed class DropboxConnectorTests : IAsyncLifetime
         Assert.Equal(ProviderErrorKind.InvalidRequest, wrong.Kind);
         _bed.Bed.World.AssertConformant();
     }
+
+    [Fact]
+    public async Task Changes_made_while_a_full_read_pages_arrive_in_the_next_incremental_read()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var tree = _bed.Fake.Tree;
+        var pages = new List<ChangePage>();
+        string? added = null;
+        var renamed = tree.Files[0].Id;
+        await foreach (var page in _bed.Connector.ReadChangesAsync(_bed.Bed.Context, null, ct))
+        {
+            pages.Add(page);
+            if (pages.Count == 3)
+            {
+                // The first read is half way: something already listed changes, something new appears.
+                tree.Rename(renamed, "renamed-during-read.txt");
+                added = tree.AddFile("added-during-read.txt", Fakes.FakeContent.Of("x"u8.ToArray()), null, "text/plain").Id;
+            }
+        }
+
+        var next = await ReadAsync(pages[^1].Cursor);
+
+        var records = next.SelectMany(p => p.Records).OfType<RemoteFile>().ToList();
+        Assert.Contains(records, f => f.RemoteId == renamed && f.Name == "renamed-during-read.txt");
+        Assert.Contains(records, f => f.RemoteId == added);
+        _bed.Bed.World.AssertConformant();
+    }
 }
