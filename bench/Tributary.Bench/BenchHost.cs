@@ -3,7 +3,12 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.EntityFrameworkCore;
+using Tributary.Data;
+using Tributary.Data.Entities.FileStorage;
 using Tributary.Server.Auth;
+using Tributary.Server.Conventions;
+using Tributary.Server.FileStorage;
 using Tributary.Server.Cli;
 using Tributary.Server.Hosting;
 
@@ -97,13 +102,23 @@ internal static class BenchHost
         return (app, new Uri(address + "/"));
     }
 
-    /// <summary>The static-JSON comparison routes: one bare, one behind the same API key + account token + rate limit as /files.</summary>
+    /// <summary>
+    /// The static-JSON comparison routes: one bare, one behind the same API key + account token + rate
+    /// limit as /files, and one that also runs /files' page-1 query (same filter, order, projection and
+    /// keyset code) but answers with the static bytes, so the difference to /files is the JSON writing.
+    /// </summary>
     public static void MapStatic(WebApplication app, Func<byte[]> body)
     {
         app.MapGet("/bench/static", () => Results.Bytes(body(), "application/json"));
-        app.MapGroup($"/api/{TributaryServer.CategoryPattern}/v1")
-            .MapGet("/bench-static", () => Results.Bytes(body(), "application/json"))
+        var group = app.MapGroup($"/api/{TributaryServer.CategoryPattern}/v1");
+        group.MapGet("/bench-static", () => Results.Bytes(body(), "application/json"))
             .RequireAccountToken();
+        group.MapGet("/bench-query", async (TributaryDbContext db, CursorCodec cursors, CancellationToken ct) =>
+        {
+            var page = await db.Files.AsNoTracking().Where(f => !f.RemoteWasDeleted).ToKeysetPageAsync(cursors, "files:created_at", null, 100,
+                CommonModelOrder<StoredFile, FileRow>.ByCreated, descending: false, CommonModelRows.File(remoteData: false), ct);
+            return page.Rows.Count == 100 ? Results.Bytes(body(), "application/json") : Results.StatusCode(500);
+        }).RequireAccountToken();
     }
 
     public static HttpClient Client(Uri baseAddress, BenchState state, int connections = 8)

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Tributary.Bench;
 
-// dotnet run -c Release --project bench/Tributary.Bench -- <seed|paging|throughput|download|all> [--data DIR] [--files N]
+// dotnet run -c Release --project bench/Tributary.Bench -- <seed|paging|throughput|download|ingest|all> [--data DIR] [--files N]
 // Everything listens on 127.0.0.1 only, and every loop stops by itself.
 var scenario = args.Length > 0 ? args[0] : "help";
 string Option(string name, string fallback)
@@ -12,7 +12,7 @@ string Option(string name, string fallback)
 }
 int Number(string name, int fallback) => int.Parse(Option(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
 
-if (scenario is not ("seed" or "paging" or "throughput" or "download" or "all"))
+if (scenario is not ("seed" or "paging" or "throughput" or "download" or "ingest" or "all"))
 {
     Console.WriteLine("""
         usage: dotnet run -c Release --project bench/Tributary.Bench -- <scenario> [options]
@@ -20,7 +20,8 @@ if (scenario is not ("seed" or "paging" or "throughput" or "download" or "all"))
           paging      GET /files page 10,000 vs page 1 latency            [--rounds 1000]
           throughput  GET /files vs static JSON of the same page          [--concurrency 8] [--seconds 10] [--rounds 2]
           download    peak memory streaming a 1 GiB vs a 10 MiB download
-          all         seed (if needed), then the three scenarios
+          ingest      full sync of N files from a provider fake over loopback vs a raw bulk insert of the same rows  [--files 100000]
+          all         seed (if needed), then paging, throughput and download
         options: --data DIR (default $TMPDIR/tributary-bench)  --files N (default 1000000)
         """);
     return scenario == "help" ? 0 : 2;
@@ -30,6 +31,11 @@ BenchHost.Configure(Option("--data", Path.Combine(Path.GetTempPath(), "tributary
 Console.WriteLine($"# Tributary bench: {scenario}, {DateTimeOffset.Now:yyyy-MM-dd HH:mm zzz}");
 Console.WriteLine($"machine: {Stats.Machine()}");
 Console.WriteLine($"data: {BenchHost.DataDirectory}");
+if (scenario == "ingest")
+{
+    await Ingest.RunAsync(BenchHost.DataDirectory, Number("--files", 100_000));
+    return 0;
+}
 var state = await BenchHost.EnsureAccountAsync();
 var files = Number("--files", 1_000_000);
 if (state.SeededFiles < files)

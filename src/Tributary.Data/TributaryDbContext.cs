@@ -2,7 +2,9 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Tributary.Data.Entities;
+using Tributary.Data.Entities.AgentHandler;
 using Tributary.Data.Entities.FileStorage;
+using Tributary.Data.Entities.Webhooks;
 using Tributary.Data.Tenancy;
 
 namespace Tributary.Data;
@@ -29,11 +31,24 @@ public abstract class TributaryDbContext(DbContextOptions options, ITenantScope 
     public DbSet<LinkSession> LinkSessions => Set<LinkSession>();
     public DbSet<Issue> Issues => Set<Issue>();
     public DbSet<SyncState> SyncStates => Set<SyncState>();
+    public DbSet<Lease> Leases => Set<Lease>();
+    public DbSet<SyncFrequency> SyncFrequencies => Set<SyncFrequency>();
     public DbSet<StoredDrive> Drives => Set<StoredDrive>();
     public DbSet<StoredFolder> Folders => Set<StoredFolder>();
     public DbSet<StoredFile> Files => Set<StoredFile>();
     public DbSet<StoredUser> Users => Set<StoredUser>();
     public DbSet<StoredGroup> Groups => Set<StoredGroup>();
+    public DbSet<RegisteredUser> RegisteredUsers => Set<RegisteredUser>();
+    public DbSet<ToolPack> ToolPacks => Set<ToolPack>();
+    public DbSet<ToolPackConnector> ToolPackConnectors => Set<ToolPackConnector>();
+    public DbSet<AllowedCallbackOrigin> AllowedCallbackOrigins => Set<AllowedCallbackOrigin>();
+    public DbSet<ToolCallLog> ToolCallLogs => Set<ToolCallLog>();
+    public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
+    public DbSet<WebhookSigningKey> WebhookSigningKeys => Set<WebhookSigningKey>();
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+    public DbSet<WebhookAttempt> WebhookAttempts => Set<WebhookAttempt>();
+    public DbSet<WebhookReceiver> WebhookReceivers => Set<WebhookReceiver>();
+    public DbSet<PushChannel> PushChannels => Set<PushChannel>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -74,6 +89,22 @@ public abstract class TributaryDbContext(DbContextOptions options, ITenantScope 
         modelBuilder.Entity<StoredFile>().HasQueryFilter(r => r.LinkedAccountId == CurrentLinkedAccountId);
         modelBuilder.Entity<StoredUser>().HasQueryFilter(r => r.LinkedAccountId == CurrentLinkedAccountId);
         modelBuilder.Entity<StoredGroup>().HasQueryFilter(r => r.LinkedAccountId == CurrentLinkedAccountId);
+        // Agent Handler: a test key reaches only test registered users and their logs.
+        modelBuilder.Entity<RegisteredUser>().HasQueryFilter(u =>
+            u.OrganizationId == CurrentOrganizationId && (!CurrentIsTest || u.Environment == ApiEnvironment.Test));
+        modelBuilder.Entity<ToolPack>().HasQueryFilter(p => p.OrganizationId == CurrentOrganizationId);
+        modelBuilder.Entity<ToolPackConnector>().HasQueryFilter(c => c.OrganizationId == CurrentOrganizationId);
+        modelBuilder.Entity<AllowedCallbackOrigin>().HasQueryFilter(o => o.OrganizationId == CurrentOrganizationId);
+        modelBuilder.Entity<ToolCallLog>().HasQueryFilter(l =>
+            l.OrganizationId == CurrentOrganizationId && (!CurrentIsTest || l.Environment == ApiEnvironment.Test));
+        // Outbound webhooks are organization settings and logs; the dispatcher and push endpoints,
+        // which run outside a request's tenant, read them with IgnoreQueryFilters().
+        modelBuilder.Entity<WebhookEndpoint>().HasQueryFilter(e => e.OrganizationId == CurrentOrganizationId);
+        modelBuilder.Entity<WebhookSigningKey>().HasQueryFilter(k => k.OrganizationId == CurrentOrganizationId);
+        modelBuilder.Entity<WebhookDelivery>().HasQueryFilter(d => d.OrganizationId == CurrentOrganizationId);
+        modelBuilder.Entity<WebhookAttempt>().HasQueryFilter(a => a.OrganizationId == CurrentOrganizationId);
+        modelBuilder.Entity<WebhookReceiver>().HasQueryFilter(r => r.LinkedAccountId == CurrentLinkedAccountId);
+        modelBuilder.Entity<PushChannel>().HasQueryFilter(c => c.OrganizationId == CurrentOrganizationId);
     }
 
     // snake_case columns read naturally in psql and sqlite3 and need no quoting on PostgreSQL.

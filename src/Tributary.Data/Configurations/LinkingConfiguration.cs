@@ -58,6 +58,13 @@ internal sealed class LinkSessionConfiguration : IEntityTypeConfiguration<LinkSe
         builder.HasIndex(l => l.OAuthStateHash).IsUnique();
         builder.HasIndex(l => l.PublicTokenHash).IsUnique();
         builder.HasIndex(l => l.ExpiresAt);
+        builder.Property(l => l.AgentAuthScope).HasMaxLength(16);
+        builder.Property(l => l.SharedCredentialGroup).HasMaxLength(256);
+        builder.Property(l => l.CallbackUrl).HasMaxLength(2000);
+        builder.Property(l => l.CallbackState).HasMaxLength(1000);
+        builder.Property(l => l.AuthorizationCodeHash).HasMaxLength(32);
+        builder.HasIndex(l => l.AuthorizationCodeHash).IsUnique();
+        builder.HasOne<Entities.AgentHandler.RegisteredUser>().WithMany().HasForeignKey(l => l.RegisteredUserId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<Organization>().WithMany().HasForeignKey(l => l.OrganizationId).OnDelete(DeleteBehavior.Cascade);
     }
 }
@@ -82,7 +89,30 @@ internal sealed class SyncStateConfiguration : IEntityTypeConfiguration<SyncStat
         builder.Property(s => s.Category).HasMaxLength(32);
         builder.Property(s => s.Cursor).HasMaxLength(4000);
         builder.Property(s => s.LastError).HasMaxLength(2000);
+        builder.Property(s => s.SyncStatusReason).HasMaxLength(32);
         builder.HasIndex(s => new { s.LinkedAccountId, s.Category }).IsUnique();
         builder.HasOne<LinkedAccount>().WithMany().HasForeignKey(s => s.LinkedAccountId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class LeaseConfiguration : IEntityTypeConfiguration<Lease>
+{
+    public void Configure(EntityTypeBuilder<Lease> builder)
+    {
+        builder.ToTable("leases");
+        builder.HasKey(l => l.Name);
+        builder.Property(l => l.Name).HasMaxLength(200);
+        builder.Property(l => l.Holder).HasMaxLength(100);
+    }
+}
+
+internal sealed class SyncFrequencyConfiguration : IEntityTypeConfiguration<SyncFrequency>
+{
+    public void Configure(EntityTypeBuilder<SyncFrequency> builder)
+    {
+        builder.ToTable("sync_frequencies");
+        builder.Property(f => f.IntegrationSlug).HasMaxLength(64);
+        builder.HasIndex(f => new { f.OrganizationId, f.IntegrationSlug, f.LinkedAccountId });
+        builder.HasOne<Organization>().WithMany().HasForeignKey(f => f.OrganizationId).OnDelete(DeleteBehavior.Cascade);
     }
 }

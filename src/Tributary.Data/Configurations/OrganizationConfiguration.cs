@@ -42,6 +42,12 @@ internal sealed class LinkedAccountConfiguration : IEntityTypeConfiguration<Link
         builder.HasIndex(a => a.AccountTokenHash).IsUnique();
         builder.HasIndex(a => new { a.OrganizationId, a.CreatedAt, a.Id });
         builder.HasIndex(a => new { a.OrganizationId, a.EndUserOriginId, a.Category });
+        builder.Property(a => a.AgentAuthScope).HasMaxLength(16);
+        builder.Property(a => a.SharedCredentialGroup).HasMaxLength(256);
+        builder.HasIndex(a => new { a.RegisteredUserId, a.IntegrationSlug });
+        builder.HasIndex(a => new { a.OrganizationId, a.AgentAuthScope, a.IntegrationSlug });
+        // A registered user's own credentials go with it.
+        builder.HasOne<Entities.AgentHandler.RegisteredUser>().WithMany().HasForeignKey(a => a.RegisteredUserId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<Organization>().WithMany().HasForeignKey(a => a.OrganizationId).OnDelete(DeleteBehavior.Cascade);
     }
 }

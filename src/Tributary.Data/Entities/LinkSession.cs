@@ -49,6 +49,29 @@ public sealed class LinkSession
 
     public DateTime? OAuthStartedAt { get; set; }
 
+    /// <summary>Agent Handler: the registered user this session authenticates a connector for.</summary>
+    public Guid? RegisteredUserId { get; set; }
+
+    /// <summary>Agent Handler: INDIVIDUAL, SHARED or ORGANIZATION.</summary>
+    public string? AgentAuthScope { get; set; }
+
+    /// <summary>Agent Handler: the origin_company_id a SHARED credential is stored under.</summary>
+    public string? SharedCredentialGroup { get; set; }
+
+    /// <summary>Agent Handler: where the magic link sends the browser after completion or exit.</summary>
+    public string? CallbackUrl { get; set; }
+
+    /// <summary>Agent Handler: the integrator's <c>state</c>, echoed on the callback; its presence asks for a code exchange.</summary>
+    public string? CallbackState { get; set; }
+
+    /// <summary>SHA-256 of the authorization code handed to the callback; cleared by the exchange.</summary>
+    public byte[]? AuthorizationCodeHash { get; set; }
+
+    public DateTime? AuthorizationCodeExpiresAt { get; set; }
+
+    /// <summary>The credential waiting for the code exchange, sealed by the vault (purpose "pending-credential:{session id}").</summary>
+    public byte[]? PendingCredential { get; set; }
+
     /// <summary>The authorization runs in a popup (embedded Link), so the callback page closes itself.</summary>
     public bool OAuthInPopup { get; set; }
 }

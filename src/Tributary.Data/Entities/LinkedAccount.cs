@@ -23,6 +23,15 @@ public sealed class LinkedAccount
     /// <summary>Merge's common-model scopes of this account (JSON), or null for the defaults.</summary>
     public string? CommonModelScopesJson { get; set; }
 
+    /// <summary>The Agent Handler registered user whose INDIVIDUAL credential this is; null for Merge-style accounts.</summary>
+    public Guid? RegisteredUserId { get; set; }
+
+    /// <summary>Agent Handler credential scope: INDIVIDUAL, SHARED or ORGANIZATION; null for Merge-style accounts.</summary>
+    public string? AgentAuthScope { get; set; }
+
+    /// <summary>For SHARED credentials, the <c>origin_company_id</c> whose users share it.</summary>
+    public string? SharedCredentialGroup { get; set; }
+
     public DateTime CreatedAt { get; set; }
     public DateTime ModifiedAt { get; set; }
     public DateTime? CompletedAt { get; set; }

@@ -41,4 +41,7 @@ public sealed class ProviderException : Exception
 
     public ProviderErrorKind Kind { get; }
     public TimeSpan? RetryAfter { get; }
+
+    /// <summary>The provider's HTTP status, when the failure was an HTTP answer (e.g. Graph's 410 on an expired delta token, which is not a 404).</summary>
+    public int? HttpStatus { get; init; }
 }

@@ -131,12 +131,12 @@ public sealed class ProviderHttp(HttpClient client, TimeProvider time, ProviderH
                     var wait = RetryAfter(error) ?? Backoff(attempt);
                     if (attempt >= Options.MaxAttempts || wait > Options.MaxInlineWait)
                     {
-                        throw new ProviderException(kind, Describe(error), kind == ProviderErrorKind.RateLimited ? wait : RetryAfter(error));
+                        throw new ProviderException(kind, Describe(error), kind == ProviderErrorKind.RateLimited ? wait : RetryAfter(error)) { HttpStatus = (int)error.Status };
                     }
                     await Task.Delay(wait, time, cancellationToken);
                     continue;
                 default:
-                    throw new ProviderException(kind, Describe(error));
+                    throw new ProviderException(kind, Describe(error)) { HttpStatus = (int)error.Status };
             }
         }
     }

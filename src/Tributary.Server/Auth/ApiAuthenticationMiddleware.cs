@@ -29,7 +29,7 @@ internal sealed class ApiAuthenticationMiddleware(RequestDelegate next)
 {
     public const string AccountTokenHeader = "X-Account-Token";
 
-    public async Task InvokeAsync(HttpContext context, TenantContext tenant, TributaryDbContext db, AccountRateLimiter rateLimiter)
+    public async Task InvokeAsync(HttpContext context, TenantContext tenant, TributaryDbContext db, AccountRateLimiter rateLimiter, CredentialCache cache)
     {
         var endpoint = context.GetEndpoint();
         if (endpoint?.Metadata.GetMetadata<RequiresApiKey>() is null)
@@ -41,11 +41,17 @@ internal sealed class ApiAuthenticationMiddleware(RequestDelegate next)
         var key = ReadBearer(context.Request) ?? throw ApiException.Unauthorized(
             "Authentication credentials were not provided. Send your API key as 'Authorization: Bearer <key>'.");
         var hash = Secrets.Hash(key);
-        var apiKey = await db.ApiKeys.IgnoreQueryFilters().AsNoTracking()
-            .SingleOrDefaultAsync(k => k.SecretHash == hash, context.RequestAborted);
-        if (apiKey is null || apiKey.RevokedAt is not null || !CryptographicOperations.FixedTimeEquals(apiKey.SecretHash, hash))
+        if (!cache.TryGetKey(hash, out var apiKey))
         {
-            throw ApiException.Unauthorized("Invalid API key: it is unknown, revoked or was regenerated.");
+            var generation = cache.Generation;
+            var stored = await db.ApiKeys.IgnoreQueryFilters().AsNoTracking()
+                .SingleOrDefaultAsync(k => k.SecretHash == hash, context.RequestAborted);
+            if (stored is null || stored.RevokedAt is not null || !CryptographicOperations.FixedTimeEquals(stored.SecretHash, hash))
+            {
+                throw ApiException.Unauthorized("Invalid API key: it is unknown, revoked or was regenerated.");
+            }
+            apiKey = new CachedApiKey(stored.Id, stored.OrganizationId, stored.Environment, stored.Name);
+            cache.AddKey(hash, apiKey, generation);
         }
         tenant.SetApiKey(apiKey);
 
@@ -57,15 +63,18 @@ internal sealed class ApiAuthenticationMiddleware(RequestDelegate next)
                 throw ApiException.Unauthorized("Account Token must be passed in as an X-Account-Token header.");
             }
             var tokenHash = Secrets.Hash(token.Trim());
-            // The tenant filter is active here: a token of another organization, or a production
-            // account under a test key, is simply not found.
-            var account = await db.LinkedAccounts.AsNoTracking()
-                .Where(a => a.AccountTokenHash == tokenHash)
-                .Select(a => new { a.Id, a.OrganizationId })
-                .SingleOrDefaultAsync(context.RequestAborted);
-            if (account is null)
+            if (!cache.TryGetAccount(apiKey.OrganizationId, apiKey.Environment, tokenHash, out var account))
             {
-                throw ApiException.Unauthorized("Invalid X-Account-Token: no linked account of this organization and environment has this token.");
+                var generation = cache.Generation;
+                // The tenant filter is active here: a token of another organization, or a production
+                // account under a test key, is simply not found. The cache keeps the answer per
+                // (organization, environment), the filter's inputs.
+                account = await db.LinkedAccounts.AsNoTracking()
+                    .Where(a => a.AccountTokenHash == tokenHash)
+                    .Select(a => new CachedAccount(a.Id, a.OrganizationId))
+                    .SingleOrDefaultAsync(context.RequestAborted)
+                    ?? throw ApiException.Unauthorized("Invalid X-Account-Token: no linked account of this organization and environment has this token.");
+                cache.AddAccount(apiKey.OrganizationId, apiKey.Environment, tokenHash, account, generation);
             }
             tenant.SetLinkedAccount(account.Id);
             await rateLimiter.AcquireAsync(context, account.OrganizationId, account.Id);

@@ -16,6 +16,7 @@ internal static class Secrets
     public const string AccountTokenPrefix = "trb_acct_";
     public const string LinkTokenPrefix = "trb_link_";
     public const string PublicTokenPrefix = "trb_pub_";
+    public const string AuthorizationCodePrefix = "trb_code_";
 
     public static string Create(string prefix) =>
         prefix + WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));

@@ -18,7 +18,7 @@ internal sealed class TenantContext : ITenantScope
     public Guid RequiredOrganizationId => OrganizationId ?? throw new InvalidOperationException("No organization: the endpoint lacks RequireApiKey().");
     public Guid RequiredLinkedAccountId => LinkedAccountId ?? throw new InvalidOperationException("No linked account: the endpoint lacks RequireAccountToken().");
 
-    public void SetApiKey(ApiKey key)
+    public void SetApiKey(CachedApiKey key)
     {
         OrganizationId = key.OrganizationId;
         Environment = key.Environment;

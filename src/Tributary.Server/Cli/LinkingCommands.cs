@@ -166,8 +166,11 @@ internal static class LinkingCommands
         rotate.SetAction((result, ct) => CliApp.WithServices(result, json, async (services, output) =>
         {
             var rotation = await services.GetRequiredService<CredentialVault>().RotateAsync(services.GetRequiredService<TributaryDbContext>(), ct);
-            output.Write(new { new_key_id = rotation.NewKeyId, credentials_resealed = rotation.CredentialsResealed, oauth_apps_resealed = rotation.OAuthAppsResealed },
-                $"New primary vault key {rotation.NewKeyId}; re-encrypted {rotation.CredentialsResealed} credentials and {rotation.OAuthAppsResealed} OAuth client secrets; older keys retired.");
+            output.Write(new
+            {
+                new_key_id = rotation.NewKeyId, credentials_resealed = rotation.CredentialsResealed, oauth_apps_resealed = rotation.OAuthAppsResealed,
+                webhook_secrets_resealed = rotation.WebhookSecretsResealed,
+            }, $"New primary vault key {rotation.NewKeyId}; re-encrypted {rotation.CredentialsResealed} credentials, {rotation.OAuthAppsResealed} OAuth client secrets and {rotation.WebhookSecretsResealed} webhook and push secrets; older keys retired.");
         }, ct));
         command.Subcommands.Add(rotate);
         return command;

@@ -7,6 +7,19 @@ namespace Tributary.Server.Conventions;
 /// <summary>Merge's list envelope. <c>next</c> and <c>previous</c> are bare cursor tokens, not URLs.</summary>
 internal sealed record Paginated<T>(string? Next, string? Previous, IReadOnlyList<T> Results);
 
+/// <summary>One page of rows and the cursors around it, before it is rendered.</summary>
+internal sealed record KeysetPage<TRow>(string? Next, string? Previous, List<TRow> Rows);
+
+/// <summary>
+/// A keyset order: the (sort timestamp, id) key as EF expressions over the entity, and the same key
+/// read back from a projected row to mint cursors.
+/// </summary>
+internal sealed record KeysetOrder<TEntity, TRow>(
+    Expression<Func<TEntity, DateTime>> SortKey,
+    Expression<Func<TEntity, Guid>> Id,
+    Func<TRow, DateTime> RowSortKey,
+    Func<TRow, Guid> RowId);
+
 /// <summary>
 /// Keyset pagination over (sort timestamp, id). A page costs the same at any depth, and rows
 /// inserted while a client pages never shift the rows it has not read yet.
@@ -30,6 +43,27 @@ internal static class Paging
         Func<TEntity, TResult> project,
         CancellationToken cancellationToken)
     {
+        var order = new KeysetOrder<TEntity, TEntity>(sortKey, id, sortKey.Compile(), id.Compile());
+        var page = await source.ToKeysetPageAsync(codec, listing, cursor, pageSize, order, descending, e => e, cancellationToken);
+        return new Paginated<TResult>(page.Next, page.Previous, page.Rows.Select(project).ToList());
+    }
+
+    /// <summary>
+    /// Reads one page of <paramref name="source"/> in <paramref name="order"/>, as rows of
+    /// <paramref name="projection"/>: only the columns the response needs. <paramref name="order"/> is
+    /// meant to be a static instance, so nothing is compiled per request.
+    /// </summary>
+    public static async Task<KeysetPage<TRow>> ToKeysetPageAsync<TEntity, TRow>(
+        this IQueryable<TEntity> source,
+        CursorCodec codec,
+        string listing,
+        string? cursor,
+        int pageSize,
+        KeysetOrder<TEntity, TRow> order,
+        bool descending,
+        Expression<Func<TEntity, TRow>> projection,
+        CancellationToken cancellationToken)
+    {
         CursorPosition? position = null;
         if (cursor is not null)
         {
@@ -47,13 +81,13 @@ internal static class Paging
         var query = source;
         if (position is { } p)
         {
-            query = query.Where(After(sortKey, id, new DateTime(p.SortTicks, DateTimeKind.Utc), p.Id, walkDescending));
+            query = query.Where(After(order.SortKey, order.Id, new DateTime(p.SortTicks, DateTimeKind.Utc), p.Id, walkDescending));
         }
         query = walkDescending
-            ? query.OrderByDescending(sortKey).ThenByDescending(id)
-            : query.OrderBy(sortKey).ThenBy(id);
+            ? query.OrderByDescending(order.SortKey).ThenByDescending(order.Id)
+            : query.OrderBy(order.SortKey).ThenBy(order.Id);
 
-        var rows = await query.Take(pageSize + 1).ToListAsync(cancellationToken);
+        var rows = await query.Take(pageSize + 1).Select(projection).ToListAsync(cancellationToken);
         var hasMore = rows.Count > pageSize;
         if (hasMore)
         {
@@ -64,9 +98,7 @@ internal static class Paging
             rows.Reverse();
         }
 
-        var getSort = sortKey.Compile();
-        var getId = id.Compile();
-        string? Token(TEntity row, bool back) => codec.Encode(listing, new CursorPosition(back, getSort(row).Ticks, getId(row)));
+        string? Token(TRow row, bool back) => codec.Encode(listing, new CursorPosition(back, order.RowSortKey(row).Ticks, order.RowId(row)));
 
         string? next = null, previous = null;
         if (rows.Count > 0)
@@ -76,7 +108,7 @@ internal static class Paging
             next = moreAfter ? Token(rows[^1], back: false) : null;
             previous = moreBefore ? Token(rows[0], back: true) : null;
         }
-        return new Paginated<TResult>(next, previous, rows.Select(project).ToList());
+        return new KeysetPage<TRow>(next, previous, rows);
     }
 
     // (sort, id) > (s, i) written out, because EF translates neither tuple nor Guid comparison operators.

@@ -11,8 +11,12 @@ namespace Tributary.Server.Events;
 /// </summary>
 internal interface IAccountEvents
 {
-    /// <summary>A link (or relink) completed: Merge's <c>LinkedAccount.linked</c>.</summary>
-    ValueTask LinkedAsync(TributaryDbContext db, LinkedAccount account, bool isRelink, CancellationToken ct);
+    /// <summary>
+    /// A link (or relink) completed: Merge's <c>LinkedAccount.linked</c>. With
+    /// <paramref name="withAccountToken"/> (magic links, where no frontend receives a public token) and a
+    /// receiver subscribed, the account's token is minted now and sent in the event.
+    /// </summary>
+    ValueTask LinkedAsync(TributaryDbContext db, LinkedAccount account, bool isRelink, bool withAccountToken, CancellationToken ct);
 
     /// <summary>The account was deleted: <c>LinkedAccount.deleted</c>.</summary>
     ValueTask DeletedAsync(TributaryDbContext db, LinkedAccount account, CancellationToken ct);
@@ -32,7 +36,7 @@ internal interface IAccountEvents
 /// <summary>Used until outbound webhooks are registered: events go nowhere.</summary>
 internal sealed class NoAccountEvents : IAccountEvents
 {
-    public ValueTask LinkedAsync(TributaryDbContext db, LinkedAccount account, bool isRelink, CancellationToken ct) => ValueTask.CompletedTask;
+    public ValueTask LinkedAsync(TributaryDbContext db, LinkedAccount account, bool isRelink, bool withAccountToken, CancellationToken ct) => ValueTask.CompletedTask;
 
     public ValueTask DeletedAsync(TributaryDbContext db, LinkedAccount account, CancellationToken ct) => ValueTask.CompletedTask;
 

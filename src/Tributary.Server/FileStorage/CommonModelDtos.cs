@@ -36,7 +36,11 @@ internal sealed record GroupDto(
     Guid Id, string RemoteId, DateTime CreatedAt, DateTime ModifiedAt, string? Name, IReadOnlyList<object> Users,
     IReadOnlyList<object> ChildGroups, bool RemoteWasDeleted, object? FieldMappings, JsonElement? RemoteData);
 
-/// <summary>Rows to Merge's JSON. Expanded relations are passed in already loaded; nothing here queries.</summary>
+/// <summary>
+/// Rows to Merge's JSON as records: what the write endpoints return and what OpenAPI documents. The
+/// list and retrieve endpoints write the same bytes without these records (<see cref="CommonModelJson"/>;
+/// CommonModelJsonTests keeps the two equal). Expanded relations are passed in already loaded; nothing here queries.
+/// </summary>
 internal static class CommonModelDtos
 {
     public static FileDto File(StoredFile f, bool remoteData, object? folder = null, object? drive = null) => new(

@@ -22,6 +22,16 @@ internal sealed class TributaryOptions
         "Tributary:RateLimitPerMinute must be between 1 and 1000000 requests per minute per linked account, e.g. Tributary__RateLimitPerMinute=600.")]
     public int RateLimitPerMinute { get; set; } = 600;
 
+    /// <summary>
+    /// How long a successful API-key or account-token lookup is reused in this process, in seconds
+    /// (0 = look every request up). A key revoked, rotated or deleted through this process stops
+    /// working at once; through another replica or the CLI, within this many seconds
+    /// (docs/decisions/0008-credential-cache.md).
+    /// </summary>
+    [Range(0, 60, ErrorMessage =
+        "Tributary:AuthCacheSeconds must be between 0 (off) and 60 seconds, e.g. Tributary__AuthCacheSeconds=1.")]
+    public double AuthCacheSeconds { get; set; } = 1;
+
     /// <summary>Largest JSON request body accepted, in bytes.</summary>
     [Range(1024, 1L << 30, ErrorMessage =
         "Tributary:MaxRequestBodyBytes must be between 1024 and 1073741824 bytes, e.g. Tributary__MaxRequestBodyBytes=1048576 (1 MiB).")]

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Tributary.Data;
+using Tributary.Server.AgentHandler;
 using Tributary.Server.Auth;
 using Tributary.Server.Errors;
 using Tributary.Server.FileStorage;
@@ -12,6 +13,9 @@ using Tributary.Server.Linking;
 using Tributary.Server.Linking.Ui;
 using Tributary.Server.OAuthApps;
 using Tributary.Server.Organization;
+using Tributary.Server.Push;
+using Tributary.Server.Sync;
+using Tributary.Server.Webhooks;
 
 namespace Tributary.Server.Hosting;
 
@@ -105,7 +109,7 @@ internal static class TributaryServer
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"], timeout: TimeSpan.FromSeconds(5));
         builder.Services.AddHostedService<MigrateOnStart>();
         builder.Services.AddHostedService<StartupBanner>();
-        builder.Services.AddHostedService<Sync.SyncWorker>();
+        builder.Services.AddWebhookDelivery(builder.Configuration);
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
             kestrel.Limits.MaxRequestBodySize = context.Configuration.GetSection(TributaryOptions.SectionName)
                 .GetValue(nameof(TributaryOptions.MaxRequestBodyBytes), new TributaryOptions().MaxRequestBodyBytes));
@@ -144,8 +148,13 @@ internal static class TributaryServer
         category.MapAccountToken();
         category.MapDeleteAccount();
         category.MapIssues();
+        category.MapSyncStatus();
+        category.MapWebhookReceivers();
         app.MapLegacyLinkToken();
         app.MapOAuthApps();
+        app.MapAgentHandler();
+        app.MapWebhooks();
+        app.MapPush();
         app.MapFileStorage();
         app.MapLinkUi();
         app.MapRazorPages();

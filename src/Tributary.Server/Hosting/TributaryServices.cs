@@ -5,6 +5,7 @@ using Npgsql;
 using Tributary.Data;
 using Tributary.Data.Tenancy;
 using Tributary.Integrations.Catalog;
+using Tributary.Server.AgentHandler;
 using Tributary.Server.Auth;
 using Tributary.Server.Conventions;
 using Tributary.Server.Linking;
@@ -12,6 +13,8 @@ using Tributary.Server.OAuthApps;
 using Tributary.Server.Organization;
 using Tributary.Server.Sync;
 using Tributary.Server.Vault;
+using Tributary.Server.Webhooks;
+using Tributary.Server.Push;
 
 namespace Tributary.Server.Hosting;
 
@@ -36,21 +39,28 @@ internal static class TributaryServices
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(_ => MasterKey.Load(settings.MasterKey, settings.DataDirectory));
         services.AddSingleton<CursorCodec>();
-        services.AddSingleton(_ => Linking.OAuth.IntegrationAuthConfiguration.Apply(IntegrationCatalog.LoadEmbedded(), configuration));
+        services.AddSingleton(_ => LoopbackRegistration.AddToCatalog(
+            Linking.OAuth.IntegrationAuthConfiguration.Apply(IntegrationCatalog.LoadEmbedded(), configuration), configuration));
         services.AddScoped<TenantContext>();
         services.AddScoped<ITenantScope>(sp => sp.GetRequiredService<TenantContext>());
         services.AddSingleton<AuditTrail>();
         services.AddSingleton<ApiKeys>();
         services.AddSingleton<AccountRateLimiter>();
+        services.AddSingleton<CredentialCache>();
+        services.AddSingleton<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor, CredentialChangeInterceptor>();
         services.AddSingleton<CredentialVault>();
         services.AddScoped<LinkFlow>();
         services.AddSingleton<OAuthAppStore>();
         services.AddConnectors();
+        services.AddWebhookOutbox();
+        services.AddPush();
         services.AddScoped<SyncRunner>();
-        services.AddSingleton<SyncGate>();
+        services.AddSingleton<Leases>();
+        services.AddScoped<SyncIssues>();
+        services.AddTributaryScheduler(configuration, settings);
         services.AddScoped<FileStorage.Live.LiveConnectors>();
         services.AddSingleton<FileStorage.Files.DownloadLinks>();
-        services.AddSingleton<SyncQueue>();
+        services.AddAgentHandler();
         return builder;
     }
 
@@ -82,6 +92,7 @@ internal static class TributaryServices
                 else
                 {
                     await db.Database.MigrateAsync(cancellationToken);
+                    await SchedulerSetup.EnsureQuartzSchemaAsync(db.Database.GetDbConnection(), settings.Provider, cancellationToken);
                 }
                 return;
             }
@@ -127,6 +138,7 @@ internal static class TributaryServices
         try
         {
             await db.Database.MigrateAsync(cancellationToken);
+            await SchedulerSetup.EnsureQuartzSchemaAsync(db.Database.GetDbConnection(), DatabaseProvider.Postgres, cancellationToken);
         }
         finally
         {

@@ -17,12 +17,14 @@ internal static class DeleteAccountEndpoints
     }
 
     internal static async Task<IResult> DeleteAsync(
-        HttpContext http, TenantContext tenant, TributaryDbContext db, AuditTrail audit, CancellationToken ct)
+        HttpContext http, TenantContext tenant, TributaryDbContext db, AuditTrail audit, Events.IAccountEvents events, CancellationToken ct)
     {
         var account = await db.LinkedAccounts.SingleOrDefaultAsync(a => a.Id == tenant.RequiredLinkedAccountId, ct);
         if (account is not null)
         {
             // Credentials, issues and synced rows go with the account (cascading foreign keys).
+            // LinkedAccount.deleted is built now, while the account still exists, and commits with the delete.
+            await events.DeletedAsync(db, account, ct);
             db.LinkedAccounts.Remove(account);
             audit.Record(db, account.OrganizationId, AuditActor.ApiKey(http, tenant.ApiKeyName!), AuditEventTypes.DeletedLinkedAccount,
                 $"Deleted linked account {account.Id} ({account.IntegrationSlug}, end user \"{account.EndUserOriginId}\") with its credential and synced data.");

@@ -22,7 +22,8 @@ internal enum LinkSessionState
 /// finish it with a credential (creating or relinking the linked account) and hand out the public
 /// token. The pages and OAuth callback call this; it is the only code that creates linked accounts.
 /// </summary>
-internal sealed class LinkFlow(TributaryDbContext db, CredentialVault vault, IntegrationCatalog catalog, TimeProvider time, Sync.SyncQueue syncs)
+internal sealed class LinkFlow(TributaryDbContext db, CredentialVault vault, IntegrationCatalog catalog, TimeProvider time, Sync.SyncScheduler syncs,
+    Events.IAccountEvents events)
 {
     /// <summary>Looks a session up by its link token. The token is the end user's only credential, so tenant filters do not apply.</summary>
     public async Task<(LinkSessionState State, LinkSession? Session)> FindAsync(string linkToken, CancellationToken ct)
@@ -50,17 +51,82 @@ internal sealed class LinkFlow(TributaryDbContext db, CredentialVault vault, Int
 
     /// <summary>
     /// Stores the credential and finishes the session: a new linked account, or the session's
-    /// existing one relinked (same id, same data, status COMPLETE again). Returns the public token.
+    /// existing one relinked (same id, same data, status COMPLETE again). Returns the public token,
+    /// or, for an Agent Handler session with a <c>state</c>, the authorization code: the credential
+    /// then waits, sealed on the session, for the integrator's code exchange.
     /// </summary>
     public async Task<string> CompleteAsync(LinkSession session, IntegrationDefinition integration, JsonElement credential, CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
+        if (session.RegisteredUserId is not null && session.CallbackState is not null)
+        {
+            var code = Secrets.Create(Secrets.AuthorizationCodePrefix);
+            var pending = await vault.SealAsync(db, JsonSerializer.SerializeToUtf8Bytes(credential), PendingPurpose(session.Id), ct);
+            session.PendingCredential = pending.Ciphertext;
+            session.AuthorizationCodeHash = Secrets.Hash(code);
+            session.AuthorizationCodeExpiresAt = now + AgentHandler.LinkTokens.AgentLinkTokens.CodeLifetime;
+            session.Status = LinkSessionStatus.Completed;
+            session.CompletedAt = now;
+            await db.SaveChangesAsync(ct);
+            return code;
+        }
+
+        var account = await LinkAccountAsync(session, integration, credential, now, ct);
+        var publicToken = Secrets.Create(Secrets.PublicTokenPrefix);
+        session.LinkedAccountId = account.Id;
+        session.Status = LinkSessionStatus.Completed;
+        session.CompletedAt = now;
+        session.PublicTokenHash = Secrets.Hash(publicToken);
+        session.PublicTokenExpiresAt = now + LinkedAccounts.AccountTokenEndpoints.PublicTokenLifetime;
+        await db.SaveChangesAsync(ct);
+        // The initial sync starts right after linking, on whichever replica picks the job up. Were this
+        // lost to a crash right here, housekeeping starts the initial sync of accounts that never had one.
+        await syncs.RequestNowAsync(account.Id, "linked", full: false, ct);
+        return publicToken;
+    }
+
+    /// <summary>
+    /// The Agent Handler code exchange: claims the code (of concurrent exchanges exactly one wins the
+    /// conditional update), then stores the pending credential as the session's linked account.
+    /// Returns null when the code was already used.
+    /// </summary>
+    public async Task<LinkedAccount?> ConfirmAsync(Guid sessionId, byte[] codeHash, CancellationToken ct)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var claimed = await db.LinkSessions.IgnoreQueryFilters()
+            .Where(s => s.Id == sessionId && s.AuthorizationCodeHash == codeHash && s.Status == LinkSessionStatus.Completed)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, LinkSessionStatus.Exchanged).SetProperty(x => x.AuthorizationCodeHash, (byte[]?)null), ct);
+        if (claimed == 0)
+        {
+            return null;
+        }
+        var session = await db.LinkSessions.IgnoreQueryFilters().SingleAsync(s => s.Id == sessionId, ct);
+        var integration = catalog.Find(session.Integration ?? "") ?? throw new InvalidOperationException($"Session {sessionId} names no known integration.");
+        using var credential = JsonDocument.Parse(await vault.OpenAsync(db, session.PendingCredential!, PendingPurpose(session.Id), ct));
+        var now = time.GetUtcNow().UtcDateTime;
+        var account = await LinkAccountAsync(session, integration, credential.RootElement, now, ct);
+        session.LinkedAccountId = account.Id;
+        session.PendingCredential = null;
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        // The initial sync starts right after linking, on whichever replica picks the job up. Were this
+        // lost to a crash right here, housekeeping starts the initial sync of accounts that never had one.
+        await syncs.RequestNowAsync(account.Id, "linked", full: false, ct);
+        return account;
+    }
+
+    private static string PendingPurpose(Guid sessionId) => $"pending-credential:{sessionId}";
+
+    /// <summary>Creates or relinks the session's account and seals its credential (saved by the caller).</summary>
+    private async Task<LinkedAccount> LinkAccountAsync(LinkSession session, IntegrationDefinition integration, JsonElement credential, DateTime now, CancellationToken ct)
+    {
         var category = integration.Categories.First(c => session.Categories.Split(',').Contains(c));
         LinkedAccount? account = null;
         if (session.LinkedAccountId is { } existingId)
         {
             account = await db.LinkedAccounts.IgnoreQueryFilters().SingleOrDefaultAsync(a => a.Id == existingId, ct);
         }
+        var isRelink = account is not null;
         if (account is null)
         {
             account = new LinkedAccount
@@ -74,6 +140,11 @@ internal sealed class LinkFlow(TributaryDbContext db, CredentialVault vault, Int
                 EndUserOrganizationName = session.EndUserOrganizationName,
                 EndUserEmailAddress = session.EndUserEmailAddress,
                 CreatedAt = now,
+                // Agent Handler: an INDIVIDUAL credential is owned by its registered user; SHARED and
+                // ORGANIZATION ones by the company or organization (see ADR 0008).
+                AgentAuthScope = session.AgentAuthScope,
+                RegisteredUserId = session.AgentAuthScope == AgentHandler.AuthScopes.Individual ? session.RegisteredUserId : null,
+                SharedCredentialGroup = session.SharedCredentialGroup,
             };
             db.LinkedAccounts.Add(account);
         }
@@ -116,17 +187,9 @@ internal sealed class LinkFlow(TributaryDbContext db, CredentialVault vault, Int
         // Linking fixes whatever made the account need relinking.
         await db.Issues.IgnoreQueryFilters().Where(i => i.LinkedAccountId == account.Id && i.Status == IssueStatus.Ongoing)
             .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, IssueStatus.Resolved), ct);
-
-        var publicToken = Secrets.Create(Secrets.PublicTokenPrefix);
-        session.LinkedAccountId = account.Id;
-        session.Status = LinkSessionStatus.Completed;
-        session.CompletedAt = now;
-        session.PublicTokenHash = Secrets.Hash(publicToken);
-        session.PublicTokenExpiresAt = now + LinkedAccounts.AccountTokenEndpoints.PublicTokenLifetime;
-        await db.SaveChangesAsync(ct);
-        // The initial sync starts right after linking.
-        syncs.Request(account.Id);
-        return publicToken;
+        // LinkedAccount.linked commits with the link itself (outbox); a magic link's carries the account token.
+        await events.LinkedAsync(db, account, isRelink, withAccountToken: session.IsMagicLink, ct);
+        return account;
     }
 
     /// <summary>

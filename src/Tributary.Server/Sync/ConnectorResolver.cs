@@ -2,7 +2,10 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Tributary.Integrations.Catalog;
 using Tributary.Integrations.FileStorage;
+using Tributary.Integrations.Providers.Box;
 using Tributary.Integrations.Providers.Dropbox;
+using Tributary.Integrations.Providers.GoogleDrive;
+using Tributary.Integrations.Providers.MicrosoftGraph;
 using Tributary.Integrations.Providers.Sandbox;
 using Tributary.Integrations.Providers.WebDav;
 using Tributary.Server.Hosting;
@@ -18,13 +21,23 @@ internal static class ConnectorRegistration
             Path.Combine(sp.GetRequiredService<EffectiveSettings>().DataDirectory, "sandbox"), sp.GetRequiredService<TimeProvider>()));
         services.AddHttpConnector("webdav", (_, client, time, settings) =>
             new WebDavConnector(client, time, new WebDavOptions { PageSize = settings.GetValue("PageSize", 500) }));
+        services.AddHttpConnector(GoogleDriveConnector.Slug, (integration, client, time, settings) =>
+            new GoogleDriveConnector(integration, client, time, settings.Get<GoogleDriveOptions>() ?? new GoogleDriveOptions()));
+        services.AddHttpConnector("onedrive", (integration, http, time, settings) => new OneDriveConnector(integration, http, time, GraphOptions(settings)));
+        services.AddHttpConnector("sharepoint", (integration, http, time, settings) => new SharePointConnector(integration, http, time, GraphOptions(settings)));
+        services.AddLoopbackConnector();
         services.AddHttpConnector("dropbox", (integration, http, time, settings) =>
             new DropboxConnector(integration, http, time, DropboxOptions.FromSettings(name => settings[name])));
+        services.AddHttpConnector("box", (integration, client, time, settings) =>
+            new BoxConnector(integration, client, time, settings.Get<BoxOptions>() ?? new BoxOptions()));
         services.AddSingleton<ConnectorResolver>();
         services.AddSingleton<CredentialRefresher>();
         services.TryAddSingleton<Events.IAccountEvents, Events.NoAccountEvents>();
         return services;
     }
+
+    private static GraphConnectorOptions GraphOptions(IConfigurationSection settings) =>
+        settings.Get<GraphConnectorOptions>() ?? new GraphConnectorOptions();
 
     /// <summary>
     /// Registers an HTTP connector under its catalog slug with its own long-lived client: pooled

@@ -103,10 +103,42 @@ internal sealed class CredentialVault(MasterKey masterKey, TimeProvider time, IS
             apps += batch.Count;
             await db.SaveChangesAsync(cancellationToken);
         }
+        var webhookSecrets = await ResealAsync(db, db.WebhookSigningKeys.IgnoreQueryFilters(), fresh, k => k.VaultKeyId, k => k.Secret,
+            (k, c, id) => { k.Secret = c; k.VaultKeyId = id; }, k => Webhooks.WebhookSigningKeys.Purpose(k.OrganizationId, k.Id), cancellationToken);
+        webhookSecrets += await ResealAsync(db, db.WebhookReceivers.IgnoreQueryFilters().Where(r => r.Key != null), fresh, r => r.VaultKeyId!.Value, r => r.Key!,
+            (r, c, id) => { r.Key = c; r.VaultKeyId = id; }, r => Webhooks.WebhookReceiversEndpoints.Purpose(r.LinkedAccountId, r.Id), cancellationToken);
+        webhookSecrets += await ResealAsync(db, db.PushChannels.IgnoreQueryFilters().Where(c => c.Secret != null), fresh, c => c.VaultKeyId!.Value, c => c.Secret!,
+            (c, s, id) => { c.Secret = s; c.VaultKeyId = id; }, c => Push.PushChannels.Purpose(c.Id), cancellationToken);
         var now = time.GetUtcNow().UtcDateTime;
         await db.VaultKeys.Where(k => k.Id != fresh && k.RetiredAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(k => k.IsPrimary, false).SetProperty(k => k.RetiredAt, now), cancellationToken);
-        return new VaultRotation(fresh, credentials, apps);
+        return new VaultRotation(fresh, credentials, apps) { WebhookSecretsResealed = webhookSecrets };
+    }
+
+    private async Task<int> ResealAsync<T>(
+        TributaryDbContext db, IQueryable<T> rows, Guid fresh, System.Linq.Expressions.Expression<Func<T, Guid>> keyOf, Func<T, byte[]> secretOf,
+        Action<T, byte[], Guid> store, Func<T, string> purposeOf, CancellationToken cancellationToken) where T : class
+    {
+        var parameter = keyOf.Parameters[0];
+        var stale = System.Linq.Expressions.Expression.Lambda<Func<T, bool>>(
+            System.Linq.Expressions.Expression.NotEqual(keyOf.Body, System.Linq.Expressions.Expression.Constant(fresh)), parameter);
+        var count = 0;
+        while (true)
+        {
+            var batch = await rows.Where(stale).Take(200).ToListAsync(cancellationToken);
+            if (batch.Count == 0)
+            {
+                return count;
+            }
+            foreach (var row in batch)
+            {
+                var purpose = purposeOf(row);
+                var resealed = await SealAsync(db, await OpenAsync(db, secretOf(row), purpose, cancellationToken), purpose, cancellationToken);
+                store(row, resealed.Ciphertext, resealed.KeyId);
+            }
+            count += batch.Count;
+            await db.SaveChangesAsync(cancellationToken);
+        }
     }
 
     public static string CredentialPurpose(Guid linkedAccountId) => $"credential:{linkedAccountId:N}";
@@ -157,4 +189,8 @@ internal sealed class CredentialVault(MasterKey masterKey, TimeProvider time, IS
     }
 }
 
-internal sealed record VaultRotation(Guid NewKeyId, int CredentialsResealed, int OAuthAppsResealed);
+internal sealed record VaultRotation(Guid NewKeyId, int CredentialsResealed, int OAuthAppsResealed)
+{
+    /// <summary>Webhook signature keys, webhook receiver keys and push channel secrets.</summary>
+    public int WebhookSecretsResealed { get; init; }
+}

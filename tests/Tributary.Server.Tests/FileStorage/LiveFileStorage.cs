@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Tributary.Data;
 using Tributary.Integrations.FileStorage;
 using Tributary.Server.Sync;
@@ -13,8 +12,8 @@ using Tributary.Server.Tests.Infrastructure;
 namespace Tributary.Server.Tests.FileStorage;
 
 /// <summary>
-/// A Tributary with one linked Sandbox account, synced inline once (the background sync worker is
-/// removed so nothing races the test), and an API client carrying its account token.
+/// A Tributary with one linked Sandbox account, synced inline once (scheduled jobs are off, so
+/// nothing races the test), and an API client carrying its account token.
 /// </summary>
 internal sealed class LiveFileStorage : IAsyncDisposable
 {
@@ -41,14 +40,9 @@ internal sealed class LiveFileStorage : IAsyncDisposable
         DatabaseKind kind, ManualTimeProvider? time = null, IDictionary<string, string?>? settings = null, bool kestrel = false,
         Action<IServiceCollection>? services = null)
     {
-        var app = await TributaryApplication.StartAsync(kind, settings, time, kestrel, s =>
-        {
-            foreach (var worker in s.Where(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(SyncWorker)).ToList())
-            {
-                s.Remove(worker);
-            }
-            services?.Invoke(s);
-        });
+        // No scheduled jobs in this process: the test syncs inline, and nothing races it.
+        var all = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>()) { ["Sync:RunJobs"] = "false" };
+        var app = await TributaryApplication.StartAsync(kind, all, time, kestrel, services);
         var organization = await app.CreateOrganizationAsync();
         using var admin = app.CreateApiClient(organization.ProductionKey);
         var (accountId, token) = await app.LinkAccountAsync(admin);

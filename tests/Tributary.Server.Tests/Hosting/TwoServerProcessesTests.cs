@@ -73,11 +73,13 @@ public sealed class TwoServerProcessesTests
             Assert.Equal(all, pagedIds);
             Assert.Equal(JsonValueKind.Null, page2.GetProperty("next").ValueKind);
 
-            // regenerate-key on B: the old key is rejected on A at once (no per-replica key cache).
+            // regenerate-key on B: the old key is rejected on B at once, and on A (which just used it)
+            // within the credential cache's bound.
             var regenerated = await PostJsonAsync(generatedOnB, "regenerate-key", new { name = "made on B" }, output);
-            using var rejected = await generatedOnA.GetAsync($"{Api}/audit-trail", ct);
-            Assert.True(rejected.StatusCode == HttpStatusCode.Unauthorized,
-                $"The regenerated key still works on A ({(int)rejected.StatusCode}).{Environment.NewLine}{output()}");
+            using var rejectedOnB = await generatedOnB.GetAsync($"{Api}/audit-trail", ct);
+            Assert.True(rejectedOnB.StatusCode == HttpStatusCode.Unauthorized,
+                $"The regenerated key still works on B ({(int)rejectedOnB.StatusCode}).{Environment.NewLine}{output()}");
+            await CredentialCacheBound.AssertRejectedWithinBoundAsync(generatedOnA, $"{Api}/audit-trail", output);
             using var regeneratedOnA = serverA.CreateApiClient(regenerated.GetProperty("key").GetString());
             var trailOnA = await GetJsonAsync(regeneratedOnA, "audit-trail", output);
             Assert.Equal("REGENERATED_PRODUCTION_API_KEY", trailOnA.GetProperty("results")[0].GetProperty("event_type").GetString());

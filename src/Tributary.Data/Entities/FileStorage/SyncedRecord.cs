@@ -18,6 +18,9 @@ public abstract class SyncedRecord
     /// <summary>Hash of the mapped fields: <c>modified_at</c> moves only when it changes.</summary>
     public required byte[] Fingerprint { get; set; }
 
+    /// <summary>The <c>SyncState.FullReadGeneration</c> of the last full read that reported this row (delete reconciliation).</summary>
+    public long SeenInFullRead { get; set; }
+
     public DateTime CreatedAt { get; set; }
     public DateTime ModifiedAt { get; set; }
 }

@@ -22,6 +22,271 @@ namespace Tributary.Data.Migrations.Postgres
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Tributary.Data.Entities.AgentHandler.AllowedCallbackOrigin", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("Origin")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)")
+                        .HasColumnName("origin");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "Origin")
+                        .IsUnique();
+
+                    b.ToTable("allowed_callback_origins", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.AgentHandler.RegisteredUser", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CustomGroupingsJson")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("custom_groupings_json");
+
+                    b.Property<string>("Environment")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("environment");
+
+                    b.Property<DateTime>("ModifiedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("modified_at");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("OriginCompanyId")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("origin_company_id");
+
+                    b.Property<string>("OriginCompanyName")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("origin_company_name");
+
+                    b.Property<string>("OriginUserEmail")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("origin_user_email");
+
+                    b.Property<string>("OriginUserId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("origin_user_id");
+
+                    b.Property<string>("OriginUserName")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("origin_user_name");
+
+                    b.Property<string>("UserType")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("user_type");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "CreatedAt", "Id");
+
+                    b.HasIndex("OrganizationId", "Environment", "OriginUserId")
+                        .IsUnique();
+
+                    b.ToTable("registered_users", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.AgentHandler.ToolCallLog", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ClientTraceId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("client_trace_id");
+
+                    b.Property<string>("ConnectorSlug")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("connector_slug");
+
+                    b.Property<int>("DurationMs")
+                        .HasColumnType("integer")
+                        .HasColumnName("duration_ms");
+
+                    b.Property<string>("Environment")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("environment");
+
+                    b.Property<string>("ErrorReason")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("error_reason");
+
+                    b.Property<string>("Headers")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("headers");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<Guid>("RegisteredUserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("registered_user_id");
+
+                    b.Property<string>("Result")
+                        .HasColumnType("text")
+                        .HasColumnName("result");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("ToolArgs")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("tool_args");
+
+                    b.Property<string>("ToolName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("tool_name");
+
+                    b.Property<Guid>("ToolPackId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tool_pack_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RegisteredUserId", "StartedAt");
+
+                    b.HasIndex("OrganizationId", "StartedAt", "Id");
+
+                    b.ToTable("tool_call_logs", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.AgentHandler.ToolPack", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("description");
+
+                    b.Property<DateTime>("ModifiedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("modified_at");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("name");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "CreatedAt", "Id");
+
+                    b.ToTable("tool_packs", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.AgentHandler.ToolPackConnector", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AuthScope")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("auth_scope");
+
+                    b.Property<string>("ConnectorSlug")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("connector_slug");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("ToolNamesJson")
+                        .HasMaxLength(8000)
+                        .HasColumnType("character varying(8000)")
+                        .HasColumnName("tool_names_json");
+
+                    b.Property<Guid>("ToolPackId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tool_pack_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ToolPackId", "ConnectorSlug")
+                        .IsUnique();
+
+                    b.ToTable("tool_pack_connectors", (string)null);
+                });
+
             modelBuilder.Entity("Tributary.Data.Entities.ApiKey", b =>
                 {
                     b.Property<Guid>("Id")
@@ -229,6 +494,10 @@ namespace Tributary.Data.Migrations.Postgres
                         .HasColumnType("boolean")
                         .HasColumnName("remote_was_deleted");
 
+                    b.Property<long>("SeenInFullRead")
+                        .HasColumnType("bigint")
+                        .HasColumnName("seen_in_full_read");
+
                     b.HasKey("Id");
 
                     b.HasIndex("LinkedAccountId", "CreatedAt", "Id");
@@ -330,6 +599,10 @@ namespace Tributary.Data.Migrations.Postgres
                     b.Property<bool>("RemoteWasDeleted")
                         .HasColumnType("boolean")
                         .HasColumnName("remote_was_deleted");
+
+                    b.Property<long>("SeenInFullRead")
+                        .HasColumnType("bigint")
+                        .HasColumnName("seen_in_full_read");
 
                     b.Property<long?>("Size")
                         .HasColumnType("bigint")
@@ -433,6 +706,10 @@ namespace Tributary.Data.Migrations.Postgres
                         .HasColumnType("boolean")
                         .HasColumnName("remote_was_deleted");
 
+                    b.Property<long>("SeenInFullRead")
+                        .HasColumnType("bigint")
+                        .HasColumnName("seen_in_full_read");
+
                     b.Property<long?>("Size")
                         .HasColumnType("bigint")
                         .HasColumnName("size");
@@ -501,6 +778,10 @@ namespace Tributary.Data.Migrations.Postgres
                     b.Property<bool>("RemoteWasDeleted")
                         .HasColumnType("boolean")
                         .HasColumnName("remote_was_deleted");
+
+                    b.Property<long>("SeenInFullRead")
+                        .HasColumnType("bigint")
+                        .HasColumnName("seen_in_full_read");
 
                     b.Property<string>("UsersJson")
                         .IsRequired()
@@ -573,6 +854,10 @@ namespace Tributary.Data.Migrations.Postgres
                         .HasColumnType("boolean")
                         .HasColumnName("remote_was_deleted");
 
+                    b.Property<long>("SeenInFullRead")
+                        .HasColumnType("bigint")
+                        .HasColumnName("seen_in_full_read");
+
                     b.HasKey("Id");
 
                     b.HasIndex("LinkedAccountId", "NormalizedEmailAddress");
@@ -643,12 +928,58 @@ namespace Tributary.Data.Migrations.Postgres
                     b.ToTable("issues", (string)null);
                 });
 
+            modelBuilder.Entity("Tributary.Data.Entities.Lease", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("holder");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("leases", (string)null);
+                });
+
             modelBuilder.Entity("Tributary.Data.Entities.LinkSession", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
+
+                    b.Property<string>("AgentAuthScope")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("agent_auth_scope");
+
+                    b.Property<DateTime?>("AuthorizationCodeExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("authorization_code_expires_at");
+
+                    b.Property<byte[]>("AuthorizationCodeHash")
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea")
+                        .HasColumnName("authorization_code_hash");
+
+                    b.Property<string>("CallbackState")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("callback_state");
+
+                    b.Property<string>("CallbackUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("callback_url");
 
                     b.Property<string>("Categories")
                         .IsRequired()
@@ -748,6 +1079,10 @@ namespace Tributary.Data.Migrations.Postgres
                         .HasColumnType("uuid")
                         .HasColumnName("organization_id");
 
+                    b.Property<byte[]>("PendingCredential")
+                        .HasColumnType("bytea")
+                        .HasColumnName("pending_credential");
+
                     b.Property<DateTime?>("PublicTokenExpiresAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("public_token_expires_at");
@@ -757,9 +1092,18 @@ namespace Tributary.Data.Migrations.Postgres
                         .HasColumnType("bytea")
                         .HasColumnName("public_token_hash");
 
+                    b.Property<Guid?>("RegisteredUserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("registered_user_id");
+
                     b.Property<string>("ScopesJson")
                         .HasColumnType("text")
                         .HasColumnName("scopes_json");
+
+                    b.Property<string>("SharedCredentialGroup")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("shared_credential_group");
 
                     b.Property<string>("Status")
                         .IsRequired()
@@ -768,6 +1112,9 @@ namespace Tributary.Data.Migrations.Postgres
                         .HasColumnName("status");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("AuthorizationCodeHash")
+                        .IsUnique();
 
                     b.HasIndex("ExpiresAt");
 
@@ -781,6 +1128,8 @@ namespace Tributary.Data.Migrations.Postgres
 
                     b.HasIndex("PublicTokenHash")
                         .IsUnique();
+
+                    b.HasIndex("RegisteredUserId");
 
                     b.ToTable("link_sessions", (string)null);
                 });
@@ -796,6 +1145,11 @@ namespace Tributary.Data.Migrations.Postgres
                         .HasMaxLength(32)
                         .HasColumnType("bytea")
                         .HasColumnName("account_token_hash");
+
+                    b.Property<string>("AgentAuthScope")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("agent_auth_scope");
 
                     b.Property<string>("Category")
                         .IsRequired()
@@ -853,6 +1207,15 @@ namespace Tributary.Data.Migrations.Postgres
                         .HasColumnType("uuid")
                         .HasColumnName("organization_id");
 
+                    b.Property<Guid?>("RegisteredUserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("registered_user_id");
+
+                    b.Property<string>("SharedCredentialGroup")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("shared_credential_group");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -868,6 +1231,10 @@ namespace Tributary.Data.Migrations.Postgres
 
                     b.HasIndex("AccountTokenHash")
                         .IsUnique();
+
+                    b.HasIndex("RegisteredUserId", "IntegrationSlug");
+
+                    b.HasIndex("OrganizationId", "AgentAuthScope", "IntegrationSlug");
 
                     b.HasIndex("OrganizationId", "CreatedAt", "Id");
 
@@ -957,6 +1324,41 @@ namespace Tributary.Data.Migrations.Postgres
                     b.ToTable("organizations", (string)null);
                 });
 
+            modelBuilder.Entity("Tributary.Data.Entities.SyncFrequency", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("IntegrationSlug")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("integration_slug");
+
+                    b.Property<int>("IntervalMinutes")
+                        .HasColumnType("integer")
+                        .HasColumnName("interval_minutes");
+
+                    b.Property<Guid?>("LinkedAccountId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("linked_account_id");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "IntegrationSlug", "LinkedAccountId");
+
+                    b.ToTable("sync_frequencies", (string)null);
+                });
+
             modelBuilder.Entity("Tributary.Data.Entities.SyncState", b =>
                 {
                     b.Property<Guid>("Id")
@@ -970,10 +1372,22 @@ namespace Tributary.Data.Migrations.Postgres
                         .HasColumnType("character varying(32)")
                         .HasColumnName("category");
 
+                    b.Property<int>("ConsecutiveFailures")
+                        .HasColumnType("integer")
+                        .HasColumnName("consecutive_failures");
+
                     b.Property<string>("Cursor")
                         .HasMaxLength(4000)
                         .HasColumnType("character varying(4000)")
                         .HasColumnName("cursor");
+
+                    b.Property<DateTime?>("DataFreshAsOf")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("data_fresh_as_of");
+
+                    b.Property<long>("FullReadGeneration")
+                        .HasColumnType("bigint")
+                        .HasColumnName("full_read_generation");
 
                     b.Property<bool>("InFullRead")
                         .HasColumnType("boolean")
@@ -987,6 +1401,10 @@ namespace Tributary.Data.Migrations.Postgres
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("last_error");
+
+                    b.Property<DateTime?>("LastFullReadFinished")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_full_read_finished");
 
                     b.Property<DateTime?>("LastSyncFinished")
                         .HasColumnType("timestamp with time zone")
@@ -1005,6 +1423,10 @@ namespace Tributary.Data.Migrations.Postgres
                         .HasColumnType("uuid")
                         .HasColumnName("linked_account_id");
 
+                    b.Property<DateTime?>("NextSyncStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_sync_start");
+
                     b.Property<long>("RecordsThisRun")
                         .HasColumnType("bigint")
                         .HasColumnName("records_this_run");
@@ -1014,6 +1436,11 @@ namespace Tributary.Data.Migrations.Postgres
                         .HasMaxLength(24)
                         .HasColumnType("character varying(24)")
                         .HasColumnName("status");
+
+                    b.Property<string>("SyncStatusReason")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("sync_status_reason");
 
                     b.HasKey("Id");
 
@@ -1051,6 +1478,381 @@ namespace Tributary.Data.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.ToTable("vault_keys", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.Webhooks.PushChannel", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTime?>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("ExternalId")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("external_id");
+
+                    b.Property<Guid>("LinkedAccountId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("linked_account_id");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("provider");
+
+                    b.Property<string>("ResourceId")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("resource_id");
+
+                    b.Property<byte[]>("Secret")
+                        .HasMaxLength(1024)
+                        .HasColumnType("bytea")
+                        .HasColumnName("secret");
+
+                    b.Property<Guid?>("VaultKeyId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("vault_key_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LinkedAccountId");
+
+                    b.HasIndex("VaultKeyId");
+
+                    b.HasIndex("Provider", "ExternalId", "LinkedAccountId")
+                        .IsUnique();
+
+                    b.ToTable("push_channels", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.Webhooks.WebhookAttempt", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("DeliveryId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("delivery_id");
+
+                    b.Property<int>("DurationMs")
+                        .HasColumnType("integer")
+                        .HasColumnName("duration_ms");
+
+                    b.Property<Guid>("EndpointId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("endpoint_id");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("error");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("integer")
+                        .HasColumnName("number");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<int?>("ResponseStatus")
+                        .HasColumnType("integer")
+                        .HasColumnName("response_status");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<bool>("Succeeded")
+                        .HasColumnType("boolean")
+                        .HasColumnName("succeeded");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DeliveryId", "Number");
+
+                    b.HasIndex("OrganizationId", "StartedAt", "Id");
+
+                    b.ToTable("webhook_attempts", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.Webhooks.WebhookDelivery", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("completed_at");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("EndpointId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("endpoint_id");
+
+                    b.Property<string>("Event")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("event");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("last_error");
+
+                    b.Property<int?>("LastResponseStatus")
+                        .HasColumnType("integer")
+                        .HasColumnName("last_response_status");
+
+                    b.Property<DateTime?>("LeaseExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lease_expires_at");
+
+                    b.Property<Guid?>("LeaseToken")
+                        .IsConcurrencyToken()
+                        .HasColumnType("uuid")
+                        .HasColumnName("lease_token");
+
+                    b.Property<Guid?>("LinkedAccountId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("linked_account_id");
+
+                    b.Property<DateTime>("NextAttemptAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_attempt_at");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("Payload")
+                        .HasColumnType("text")
+                        .HasColumnName("payload");
+
+                    b.Property<Guid?>("RecordId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("record_id");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EndpointId", "Status");
+
+                    b.HasIndex("Status", "NextAttemptAt");
+
+                    b.HasIndex("OrganizationId", "CreatedAt", "Id");
+
+                    b.ToTable("webhook_deliveries", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.Webhooks.WebhookEndpoint", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Events")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("events");
+
+                    b.Property<bool>("IsActive")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_active");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("Url")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("url");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "CreatedAt", "Id");
+
+                    b.ToTable("webhook_endpoints", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.Webhooks.WebhookReceiver", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Event")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("event");
+
+                    b.Property<bool>("IsActive")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_active");
+
+                    b.Property<byte[]>("Key")
+                        .HasMaxLength(4096)
+                        .HasColumnType("bytea")
+                        .HasColumnName("key");
+
+                    b.Property<Guid>("LinkedAccountId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("linked_account_id");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<Guid?>("VaultKeyId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("vault_key_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("VaultKeyId");
+
+                    b.HasIndex("LinkedAccountId", "Event")
+                        .IsUnique();
+
+                    b.ToTable("webhook_receivers", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.Webhooks.WebhookSigningKey", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<DateTime?>("RetiredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("retired_at");
+
+                    b.Property<byte[]>("Secret")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("bytea")
+                        .HasColumnName("secret");
+
+                    b.Property<Guid>("VaultKeyId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("vault_key_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("VaultKeyId");
+
+                    b.HasIndex("OrganizationId", "CreatedAt");
+
+                    b.ToTable("webhook_signing_keys", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.AgentHandler.AllowedCallbackOrigin", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.AgentHandler.RegisteredUser", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.AgentHandler.ToolCallLog", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.AgentHandler.ToolPack", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.AgentHandler.ToolPackConnector", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.AgentHandler.ToolPack", null)
+                        .WithMany()
+                        .HasForeignKey("ToolPackId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Tributary.Data.Entities.ApiKey", b =>
@@ -1141,6 +1943,11 @@ namespace Tributary.Data.Migrations.Postgres
                         .HasForeignKey("OrganizationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+
+                    b.HasOne("Tributary.Data.Entities.AgentHandler.RegisteredUser", null)
+                        .WithMany()
+                        .HasForeignKey("RegisteredUserId")
+                        .OnDelete(DeleteBehavior.Cascade);
                 });
 
             modelBuilder.Entity("Tributary.Data.Entities.LinkedAccount", b =>
@@ -1150,9 +1957,23 @@ namespace Tributary.Data.Migrations.Postgres
                         .HasForeignKey("OrganizationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+
+                    b.HasOne("Tributary.Data.Entities.AgentHandler.RegisteredUser", null)
+                        .WithMany()
+                        .HasForeignKey("RegisteredUserId")
+                        .OnDelete(DeleteBehavior.Cascade);
                 });
 
             modelBuilder.Entity("Tributary.Data.Entities.OAuthApp", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.SyncFrequency", b =>
                 {
                     b.HasOne("Tributary.Data.Entities.Organization", null)
                         .WithMany()
@@ -1166,6 +1987,60 @@ namespace Tributary.Data.Migrations.Postgres
                     b.HasOne("Tributary.Data.Entities.LinkedAccount", null)
                         .WithMany()
                         .HasForeignKey("LinkedAccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.Webhooks.PushChannel", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.LinkedAccount", null)
+                        .WithMany()
+                        .HasForeignKey("LinkedAccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.Webhooks.WebhookAttempt", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.Webhooks.WebhookDelivery", null)
+                        .WithMany()
+                        .HasForeignKey("DeliveryId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.Webhooks.WebhookDelivery", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.Webhooks.WebhookEndpoint", null)
+                        .WithMany()
+                        .HasForeignKey("EndpointId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.Webhooks.WebhookEndpoint", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.Webhooks.WebhookReceiver", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.LinkedAccount", null)
+                        .WithMany()
+                        .HasForeignKey("LinkedAccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.Webhooks.WebhookSigningKey", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

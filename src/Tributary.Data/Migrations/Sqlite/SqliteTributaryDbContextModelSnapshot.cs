@@ -17,6 +17,271 @@ namespace Tributary.Data.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.14");
 
+            modelBuilder.Entity("Tributary.Data.Entities.AgentHandler.AllowedCallbackOrigin", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("Origin")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("origin");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "Origin")
+                        .IsUnique();
+
+                    b.ToTable("allowed_callback_origins", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.AgentHandler.RegisteredUser", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CustomGroupingsJson")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("custom_groupings_json");
+
+                    b.Property<string>("Environment")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("environment");
+
+                    b.Property<DateTime>("ModifiedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("modified_at");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("OriginCompanyId")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("origin_company_id");
+
+                    b.Property<string>("OriginCompanyName")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("origin_company_name");
+
+                    b.Property<string>("OriginUserEmail")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("origin_user_email");
+
+                    b.Property<string>("OriginUserId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("origin_user_id");
+
+                    b.Property<string>("OriginUserName")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("origin_user_name");
+
+                    b.Property<string>("UserType")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_type");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "CreatedAt", "Id");
+
+                    b.HasIndex("OrganizationId", "Environment", "OriginUserId")
+                        .IsUnique();
+
+                    b.ToTable("registered_users", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.AgentHandler.ToolCallLog", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ClientTraceId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("client_trace_id");
+
+                    b.Property<string>("ConnectorSlug")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("connector_slug");
+
+                    b.Property<int>("DurationMs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("duration_ms");
+
+                    b.Property<string>("Environment")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("environment");
+
+                    b.Property<string>("ErrorReason")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error_reason");
+
+                    b.Property<string>("Headers")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("headers");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<Guid>("RegisteredUserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("registered_user_id");
+
+                    b.Property<string>("Result")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("result");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<string>("ToolArgs")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tool_args");
+
+                    b.Property<string>("ToolName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tool_name");
+
+                    b.Property<Guid>("ToolPackId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tool_pack_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RegisteredUserId", "StartedAt");
+
+                    b.HasIndex("OrganizationId", "StartedAt", "Id");
+
+                    b.ToTable("tool_call_logs", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.AgentHandler.ToolPack", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("description");
+
+                    b.Property<DateTime>("ModifiedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("modified_at");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "CreatedAt", "Id");
+
+                    b.ToTable("tool_packs", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.AgentHandler.ToolPackConnector", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AuthScope")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("auth_scope");
+
+                    b.Property<string>("ConnectorSlug")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("connector_slug");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("ToolNamesJson")
+                        .HasMaxLength(8000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tool_names_json");
+
+                    b.Property<Guid>("ToolPackId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tool_pack_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ToolPackId", "ConnectorSlug")
+                        .IsUnique();
+
+                    b.ToTable("tool_pack_connectors", (string)null);
+                });
+
             modelBuilder.Entity("Tributary.Data.Entities.ApiKey", b =>
                 {
                     b.Property<Guid>("Id")
@@ -224,6 +489,10 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("remote_was_deleted");
 
+                    b.Property<long>("SeenInFullRead")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("seen_in_full_read");
+
                     b.HasKey("Id");
 
                     b.HasIndex("LinkedAccountId", "CreatedAt", "Id");
@@ -325,6 +594,10 @@ namespace Tributary.Data.Migrations.Sqlite
                     b.Property<bool>("RemoteWasDeleted")
                         .HasColumnType("INTEGER")
                         .HasColumnName("remote_was_deleted");
+
+                    b.Property<long>("SeenInFullRead")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("seen_in_full_read");
 
                     b.Property<long?>("Size")
                         .HasColumnType("INTEGER")
@@ -428,6 +701,10 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("remote_was_deleted");
 
+                    b.Property<long>("SeenInFullRead")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("seen_in_full_read");
+
                     b.Property<long?>("Size")
                         .HasColumnType("INTEGER")
                         .HasColumnName("size");
@@ -496,6 +773,10 @@ namespace Tributary.Data.Migrations.Sqlite
                     b.Property<bool>("RemoteWasDeleted")
                         .HasColumnType("INTEGER")
                         .HasColumnName("remote_was_deleted");
+
+                    b.Property<long>("SeenInFullRead")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("seen_in_full_read");
 
                     b.Property<string>("UsersJson")
                         .IsRequired()
@@ -568,6 +849,10 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("remote_was_deleted");
 
+                    b.Property<long>("SeenInFullRead")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("seen_in_full_read");
+
                     b.HasKey("Id");
 
                     b.HasIndex("LinkedAccountId", "NormalizedEmailAddress");
@@ -638,12 +923,58 @@ namespace Tributary.Data.Migrations.Sqlite
                     b.ToTable("issues", (string)null);
                 });
 
+            modelBuilder.Entity("Tributary.Data.Entities.Lease", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("holder");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("leases", (string)null);
+                });
+
             modelBuilder.Entity("Tributary.Data.Entities.LinkSession", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT")
                         .HasColumnName("id");
+
+                    b.Property<string>("AgentAuthScope")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("agent_auth_scope");
+
+                    b.Property<DateTime?>("AuthorizationCodeExpiresAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("authorization_code_expires_at");
+
+                    b.Property<byte[]>("AuthorizationCodeHash")
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB")
+                        .HasColumnName("authorization_code_hash");
+
+                    b.Property<string>("CallbackState")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("callback_state");
+
+                    b.Property<string>("CallbackUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("callback_url");
 
                     b.Property<string>("Categories")
                         .IsRequired()
@@ -743,6 +1074,10 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("organization_id");
 
+                    b.Property<byte[]>("PendingCredential")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("pending_credential");
+
                     b.Property<DateTime?>("PublicTokenExpiresAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("public_token_expires_at");
@@ -752,9 +1087,18 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasColumnType("BLOB")
                         .HasColumnName("public_token_hash");
 
+                    b.Property<Guid?>("RegisteredUserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("registered_user_id");
+
                     b.Property<string>("ScopesJson")
                         .HasColumnType("TEXT")
                         .HasColumnName("scopes_json");
+
+                    b.Property<string>("SharedCredentialGroup")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("shared_credential_group");
 
                     b.Property<string>("Status")
                         .IsRequired()
@@ -763,6 +1107,9 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasColumnName("status");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("AuthorizationCodeHash")
+                        .IsUnique();
 
                     b.HasIndex("ExpiresAt");
 
@@ -776,6 +1123,8 @@ namespace Tributary.Data.Migrations.Sqlite
 
                     b.HasIndex("PublicTokenHash")
                         .IsUnique();
+
+                    b.HasIndex("RegisteredUserId");
 
                     b.ToTable("link_sessions", (string)null);
                 });
@@ -791,6 +1140,11 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("BLOB")
                         .HasColumnName("account_token_hash");
+
+                    b.Property<string>("AgentAuthScope")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("agent_auth_scope");
 
                     b.Property<string>("Category")
                         .IsRequired()
@@ -848,6 +1202,15 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("organization_id");
 
+                    b.Property<Guid?>("RegisteredUserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("registered_user_id");
+
+                    b.Property<string>("SharedCredentialGroup")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("shared_credential_group");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -863,6 +1226,10 @@ namespace Tributary.Data.Migrations.Sqlite
 
                     b.HasIndex("AccountTokenHash")
                         .IsUnique();
+
+                    b.HasIndex("RegisteredUserId", "IntegrationSlug");
+
+                    b.HasIndex("OrganizationId", "AgentAuthScope", "IntegrationSlug");
 
                     b.HasIndex("OrganizationId", "CreatedAt", "Id");
 
@@ -952,6 +1319,41 @@ namespace Tributary.Data.Migrations.Sqlite
                     b.ToTable("organizations", (string)null);
                 });
 
+            modelBuilder.Entity("Tributary.Data.Entities.SyncFrequency", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("IntegrationSlug")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("integration_slug");
+
+                    b.Property<int>("IntervalMinutes")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("interval_minutes");
+
+                    b.Property<Guid?>("LinkedAccountId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("linked_account_id");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "IntegrationSlug", "LinkedAccountId");
+
+                    b.ToTable("sync_frequencies", (string)null);
+                });
+
             modelBuilder.Entity("Tributary.Data.Entities.SyncState", b =>
                 {
                     b.Property<Guid>("Id")
@@ -965,10 +1367,22 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("category");
 
+                    b.Property<int>("ConsecutiveFailures")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("consecutive_failures");
+
                     b.Property<string>("Cursor")
                         .HasMaxLength(4000)
                         .HasColumnType("TEXT")
                         .HasColumnName("cursor");
+
+                    b.Property<DateTime?>("DataFreshAsOf")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("data_fresh_as_of");
+
+                    b.Property<long>("FullReadGeneration")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("full_read_generation");
 
                     b.Property<bool>("InFullRead")
                         .HasColumnType("INTEGER")
@@ -982,6 +1396,10 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasMaxLength(2000)
                         .HasColumnType("TEXT")
                         .HasColumnName("last_error");
+
+                    b.Property<DateTime?>("LastFullReadFinished")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_full_read_finished");
 
                     b.Property<DateTime?>("LastSyncFinished")
                         .HasColumnType("TEXT")
@@ -1000,6 +1418,10 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("linked_account_id");
 
+                    b.Property<DateTime?>("NextSyncStart")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("next_sync_start");
+
                     b.Property<long>("RecordsThisRun")
                         .HasColumnType("INTEGER")
                         .HasColumnName("records_this_run");
@@ -1009,6 +1431,11 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasMaxLength(24)
                         .HasColumnType("TEXT")
                         .HasColumnName("status");
+
+                    b.Property<string>("SyncStatusReason")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sync_status_reason");
 
                     b.HasKey("Id");
 
@@ -1046,6 +1473,381 @@ namespace Tributary.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.ToTable("vault_keys", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.Webhooks.PushChannel", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTime?>("ExpiresAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("ExternalId")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("external_id");
+
+                    b.Property<Guid>("LinkedAccountId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("linked_account_id");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider");
+
+                    b.Property<string>("ResourceId")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("resource_id");
+
+                    b.Property<byte[]>("Secret")
+                        .HasMaxLength(1024)
+                        .HasColumnType("BLOB")
+                        .HasColumnName("secret");
+
+                    b.Property<Guid?>("VaultKeyId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("vault_key_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LinkedAccountId");
+
+                    b.HasIndex("VaultKeyId");
+
+                    b.HasIndex("Provider", "ExternalId", "LinkedAccountId")
+                        .IsUnique();
+
+                    b.ToTable("push_channels", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.Webhooks.WebhookAttempt", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("DeliveryId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("delivery_id");
+
+                    b.Property<int>("DurationMs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("duration_ms");
+
+                    b.Property<Guid>("EndpointId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("endpoint_id");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("number");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<int?>("ResponseStatus")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("response_status");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("started_at");
+
+                    b.Property<bool>("Succeeded")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("succeeded");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DeliveryId", "Number");
+
+                    b.HasIndex("OrganizationId", "StartedAt", "Id");
+
+                    b.ToTable("webhook_attempts", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.Webhooks.WebhookDelivery", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("attempts");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("completed_at");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("EndpointId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("endpoint_id");
+
+                    b.Property<string>("Event")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("event");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_error");
+
+                    b.Property<int?>("LastResponseStatus")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_response_status");
+
+                    b.Property<DateTime?>("LeaseExpiresAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lease_expires_at");
+
+                    b.Property<Guid?>("LeaseToken")
+                        .IsConcurrencyToken()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lease_token");
+
+                    b.Property<Guid?>("LinkedAccountId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("linked_account_id");
+
+                    b.Property<DateTime>("NextAttemptAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("next_attempt_at");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("Payload")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("payload");
+
+                    b.Property<Guid?>("RecordId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("record_id");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EndpointId", "Status");
+
+                    b.HasIndex("Status", "NextAttemptAt");
+
+                    b.HasIndex("OrganizationId", "CreatedAt", "Id");
+
+                    b.ToTable("webhook_deliveries", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.Webhooks.WebhookEndpoint", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Events")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("events");
+
+                    b.Property<bool>("IsActive")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_active");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("Url")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("url");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "CreatedAt", "Id");
+
+                    b.ToTable("webhook_endpoints", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.Webhooks.WebhookReceiver", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Event")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("event");
+
+                    b.Property<bool>("IsActive")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_active");
+
+                    b.Property<byte[]>("Key")
+                        .HasMaxLength(4096)
+                        .HasColumnType("BLOB")
+                        .HasColumnName("key");
+
+                    b.Property<Guid>("LinkedAccountId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("linked_account_id");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.Property<Guid?>("VaultKeyId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("vault_key_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("VaultKeyId");
+
+                    b.HasIndex("LinkedAccountId", "Event")
+                        .IsUnique();
+
+                    b.ToTable("webhook_receivers", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.Webhooks.WebhookSigningKey", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<DateTime?>("RetiredAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("retired_at");
+
+                    b.Property<byte[]>("Secret")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("BLOB")
+                        .HasColumnName("secret");
+
+                    b.Property<Guid>("VaultKeyId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("vault_key_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("VaultKeyId");
+
+                    b.HasIndex("OrganizationId", "CreatedAt");
+
+                    b.ToTable("webhook_signing_keys", (string)null);
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.AgentHandler.AllowedCallbackOrigin", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.AgentHandler.RegisteredUser", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.AgentHandler.ToolCallLog", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.AgentHandler.ToolPack", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.AgentHandler.ToolPackConnector", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.AgentHandler.ToolPack", null)
+                        .WithMany()
+                        .HasForeignKey("ToolPackId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Tributary.Data.Entities.ApiKey", b =>
@@ -1136,6 +1938,11 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasForeignKey("OrganizationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+
+                    b.HasOne("Tributary.Data.Entities.AgentHandler.RegisteredUser", null)
+                        .WithMany()
+                        .HasForeignKey("RegisteredUserId")
+                        .OnDelete(DeleteBehavior.Cascade);
                 });
 
             modelBuilder.Entity("Tributary.Data.Entities.LinkedAccount", b =>
@@ -1145,9 +1952,23 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasForeignKey("OrganizationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+
+                    b.HasOne("Tributary.Data.Entities.AgentHandler.RegisteredUser", null)
+                        .WithMany()
+                        .HasForeignKey("RegisteredUserId")
+                        .OnDelete(DeleteBehavior.Cascade);
                 });
 
             modelBuilder.Entity("Tributary.Data.Entities.OAuthApp", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.SyncFrequency", b =>
                 {
                     b.HasOne("Tributary.Data.Entities.Organization", null)
                         .WithMany()
@@ -1161,6 +1982,60 @@ namespace Tributary.Data.Migrations.Sqlite
                     b.HasOne("Tributary.Data.Entities.LinkedAccount", null)
                         .WithMany()
                         .HasForeignKey("LinkedAccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.Webhooks.PushChannel", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.LinkedAccount", null)
+                        .WithMany()
+                        .HasForeignKey("LinkedAccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.Webhooks.WebhookAttempt", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.Webhooks.WebhookDelivery", null)
+                        .WithMany()
+                        .HasForeignKey("DeliveryId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.Webhooks.WebhookDelivery", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.Webhooks.WebhookEndpoint", null)
+                        .WithMany()
+                        .HasForeignKey("EndpointId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.Webhooks.WebhookEndpoint", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.Webhooks.WebhookReceiver", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.LinkedAccount", null)
+                        .WithMany()
+                        .HasForeignKey("LinkedAccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tributary.Data.Entities.Webhooks.WebhookSigningKey", b =>
+                {
+                    b.HasOne("Tributary.Data.Entities.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -1,6 +1,6 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Tributary.Data;
+using Tributary.Data.Entities.FileStorage;
 using Tributary.Server.Auth;
 using Tributary.Server.Conventions;
 using Tributary.Server.Errors;
@@ -23,7 +23,7 @@ internal static class DrivesEndpoints
         return fileStorage;
     }
 
-    internal static async Task<Ok<Paginated<DriveDto>>> ListAsync(
+    internal static async Task<JsonPageResult<DriveDto>> ListAsync(
         HttpRequest request, TenantContext tenant, TributaryDbContext db, CursorCodec cursors, CancellationToken ct)
     {
         var query = QueryReader.From(request);
@@ -37,12 +37,15 @@ internal static class DrivesEndpoints
             drives = drives.Where(d => d.Name == name);
         }
 
-        var page = await drives.ToPageAsync(cursors, "drives:created_at", common.Cursor, common.PageSize,
-            d => d.CreatedAt, d => d.Id, descending: false, d => CommonModelDtos.Drive(d, common.IncludeRemoteData), ct);
-        return TypedResults.Ok(page);
+        var remoteData = common.IncludeRemoteData;
+        var page = await drives.ToKeysetPageAsync(cursors, "drives:created_at", common.Cursor, common.PageSize,
+            CommonModelOrder<StoredDrive, DriveRow>.ByCreated, descending: false, CommonModelRows.Drive(remoteData), ct);
+        var rows = page.Rows;
+        return new JsonPageResult<DriveDto>(page.Next, page.Previous, rows.Count,
+            (writer, i) => CommonModelJson.WriteDrive(writer, rows[i], remoteData));
     }
 
-    internal static async Task<Ok<DriveDto>> RetrieveAsync(string id, HttpRequest request, TributaryDbContext db, CancellationToken ct)
+    internal static async Task<JsonModelResult<DriveDto>> RetrieveAsync(string id, HttpRequest request, TributaryDbContext db, CancellationToken ct)
     {
         var query = QueryReader.From(request);
         var common = CommonModelQuery.ReadRetrieve(query, Expandable);
@@ -51,7 +54,8 @@ internal static class DrivesEndpoints
         {
             throw ApiException.NotFound();
         }
-        var drive = await db.Drives.AsNoTracking().SingleOrDefaultAsync(d => d.Id == driveId, ct) ?? throw ApiException.NotFound();
-        return TypedResults.Ok(CommonModelDtos.Drive(drive, common.IncludeRemoteData));
+        var drive = await db.Drives.AsNoTracking().Where(d => d.Id == driveId).Select(CommonModelRows.Drive(common.IncludeRemoteData))
+            .SingleOrDefaultAsync(ct) ?? throw ApiException.NotFound();
+        return new JsonModelResult<DriveDto>(writer => CommonModelJson.WriteDrive(writer, drive, common.IncludeRemoteData));
     }
 }

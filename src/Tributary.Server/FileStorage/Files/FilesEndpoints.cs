@@ -1,4 +1,4 @@
-using Microsoft.AspNetCore.Http.HttpResults;
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Tributary.Data;
 using Tributary.Data.Entities.FileStorage;
@@ -23,7 +23,7 @@ internal static class FilesEndpoints
         return fileStorage;
     }
 
-    internal static async Task<Ok<Paginated<FileDto>>> ListAsync(
+    internal static async Task<JsonPageResult<FileDto>> ListAsync(
         HttpRequest request, TenantContext tenant, TributaryDbContext db, CursorCodec cursors, CancellationToken ct)
     {
         var query = QueryReader.From(request);
@@ -63,47 +63,57 @@ internal static class FilesEndpoints
             files = files.Where(f => f.RemoteCreatedAt < rcb);
         }
 
-        var page = await files.ToPageAsync(cursors, $"files:{order.Name}", common.Cursor, common.PageSize,
-            order.ByModified ? f => f.ModifiedAt : f => f.CreatedAt, f => f.Id, order.Descending, f => f, ct);
-        var results = await ToDtosAsync(db, page.Results, common, ct);
-        return TypedResults.Ok(new Paginated<FileDto>(page.Next, page.Previous, results));
+        var remoteData = common.IncludeRemoteData;
+        var page = await files.ToKeysetPageAsync(cursors, $"files:{order.Name}", common.Cursor, common.PageSize,
+            CommonModelOrder<StoredFile, FileRow>.By(order.ByModified), order.Descending, CommonModelRows.File(remoteData), ct);
+        var related = await RelatedAsync(db, page.Rows, common, ct);
+        var rows = page.Rows;
+        return new JsonPageResult<FileDto>(page.Next, page.Previous, rows.Count,
+            (writer, i) => related.Write(writer, rows[i], remoteData));
     }
 
-    internal static async Task<Ok<FileDto>> RetrieveAsync(string id, HttpRequest request, TributaryDbContext db, CancellationToken ct)
+    internal static async Task<JsonModelResult<FileDto>> RetrieveAsync(string id, HttpRequest request, TributaryDbContext db, CancellationToken ct)
     {
         var query = QueryReader.From(request);
         var expand = query.Expand(Expandable);
         var remoteData = query.Bool("include_remote_data") ?? false;
         query.Bool("include_shell_data");
         query.ThrowIfInvalid();
+        var common = new CommonModelQuery(null, 1, null, null, null, null, true, remoteData, false, null, expand);
         if (!Guid.TryParse(id, out var fileId))
         {
             throw ApiException.NotFound();
         }
-        var file = await db.Files.AsNoTracking().SingleOrDefaultAsync(f => f.Id == fileId, ct) ?? throw ApiException.NotFound();
-        var dtos = await ToDtosAsync(db, [file], new CommonModelQuery(null, 1, null, null, null, null, true, remoteData, false, null, expand), ct);
-        return TypedResults.Ok(dtos[0]);
+        var file = await db.Files.AsNoTracking().Where(f => f.Id == fileId).Select(CommonModelRows.File(common.IncludeRemoteData))
+            .SingleOrDefaultAsync(ct) ?? throw ApiException.NotFound();
+        var related = await RelatedAsync(db, [file], common, ct);
+        return new JsonModelResult<FileDto>(writer => related.Write(writer, file, common.IncludeRemoteData));
     }
 
     /// <summary>One query per expanded relation for the whole page, through the same tenant filter.</summary>
-    private static async Task<List<FileDto>> ToDtosAsync(TributaryDbContext db, IReadOnlyList<StoredFile> files, CommonModelQuery common, CancellationToken ct)
+    private static async Task<Related> RelatedAsync(TributaryDbContext db, List<FileRow> files, CommonModelQuery common, CancellationToken ct)
     {
-        Dictionary<Guid, FolderDto> folders = [];
-        Dictionary<Guid, DriveDto> drives = [];
+        Dictionary<Guid, FolderRow>? folders = null;
+        Dictionary<Guid, DriveRow>? drives = null;
         if (common.Expand.Contains("folder"))
         {
             var ids = files.Where(f => f.FolderId is not null).Select(f => f.FolderId!.Value).Distinct().ToList();
-            folders = (await db.Folders.AsNoTracking().Where(f => ids.Contains(f.Id)).ToListAsync(ct))
-                .ToDictionary(f => f.Id, f => CommonModelDtos.Folder(f, common.IncludeRemoteData));
+            folders = await db.Folders.AsNoTracking().Where(f => ids.Contains(f.Id)).Select(CommonModelRows.Folder(common.IncludeRemoteData))
+                .ToDictionaryAsync(f => f.Id, ct);
         }
         if (common.Expand.Contains("drive"))
         {
             var ids = files.Where(f => f.DriveId is not null).Select(f => f.DriveId!.Value).Distinct().ToList();
-            drives = (await db.Drives.AsNoTracking().Where(d => ids.Contains(d.Id)).ToListAsync(ct))
-                .ToDictionary(d => d.Id, d => CommonModelDtos.Drive(d, common.IncludeRemoteData));
+            drives = await db.Drives.AsNoTracking().Where(d => ids.Contains(d.Id)).Select(CommonModelRows.Drive(common.IncludeRemoteData))
+                .ToDictionaryAsync(d => d.Id, ct);
         }
-        return files.Select(f => CommonModelDtos.File(f, common.IncludeRemoteData,
-            f.FolderId is { } folderId && folders.TryGetValue(folderId, out var folder) ? folder : null,
-            f.DriveId is { } driveId && drives.TryGetValue(driveId, out var drive) ? drive : null)).ToList();
+        return new Related(folders, drives);
+    }
+
+    private sealed record Related(Dictionary<Guid, FolderRow>? Folders, Dictionary<Guid, DriveRow>? Drives)
+    {
+        public void Write(Utf8JsonWriter writer, FileRow file, bool remoteData) => CommonModelJson.WriteFile(writer, file, remoteData,
+            file.FolderId is { } folderId && Folders is not null && Folders.TryGetValue(folderId, out var folder) ? folder : null,
+            file.DriveId is { } driveId && Drives is not null && Drives.TryGetValue(driveId, out var drive) ? drive : null);
     }
 }

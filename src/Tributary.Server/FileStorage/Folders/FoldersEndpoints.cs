@@ -1,4 +1,4 @@
-using Microsoft.AspNetCore.Http.HttpResults;
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Tributary.Data;
 using Tributary.Data.Entities.FileStorage;
@@ -27,7 +27,7 @@ internal static class FoldersEndpoints
         return fileStorage;
     }
 
-    internal static async Task<Ok<Paginated<FolderDto>>> ListAsync(
+    internal static async Task<JsonPageResult<FolderDto>> ListAsync(
         HttpRequest request, TenantContext tenant, TributaryDbContext db, CursorCodec cursors, CancellationToken ct)
     {
         var query = QueryReader.From(request);
@@ -51,13 +51,16 @@ internal static class FoldersEndpoints
             folders = folders.Where(f => f.Name == name);
         }
 
-        var page = await folders.ToPageAsync(cursors, "folders:created_at", common.Cursor, common.PageSize,
-            f => f.CreatedAt, f => f.Id, descending: false, f => f, ct);
-        var results = await ToDtosAsync(db, page.Results, common, ct);
-        return TypedResults.Ok(new Paginated<FolderDto>(page.Next, page.Previous, results));
+        var remoteData = common.IncludeRemoteData;
+        var page = await folders.ToKeysetPageAsync(cursors, "folders:created_at", common.Cursor, common.PageSize,
+            CommonModelOrder<StoredFolder, FolderRow>.ByCreated, descending: false, CommonModelRows.Folder(remoteData), ct);
+        var related = await RelatedAsync(db, page.Rows, common, ct);
+        var rows = page.Rows;
+        return new JsonPageResult<FolderDto>(page.Next, page.Previous, rows.Count,
+            (writer, i) => related.Write(writer, rows[i], remoteData));
     }
 
-    internal static async Task<Ok<FolderDto>> RetrieveAsync(string id, HttpRequest request, TributaryDbContext db, CancellationToken ct)
+    internal static async Task<JsonModelResult<FolderDto>> RetrieveAsync(string id, HttpRequest request, TributaryDbContext db, CancellationToken ct)
     {
         var query = QueryReader.From(request);
         var common = CommonModelQuery.ReadRetrieve(query, Expandable);
@@ -66,30 +69,36 @@ internal static class FoldersEndpoints
         {
             throw ApiException.NotFound();
         }
-        var folder = await db.Folders.AsNoTracking().SingleOrDefaultAsync(f => f.Id == folderId, ct) ?? throw ApiException.NotFound();
-        var dtos = await ToDtosAsync(db, [folder], common, ct);
-        return TypedResults.Ok(dtos[0]);
+        var folder = await db.Folders.AsNoTracking().Where(f => f.Id == folderId).Select(CommonModelRows.Folder(common.IncludeRemoteData))
+            .SingleOrDefaultAsync(ct) ?? throw ApiException.NotFound();
+        var related = await RelatedAsync(db, [folder], common, ct);
+        return new JsonModelResult<FolderDto>(writer => related.Write(writer, folder, common.IncludeRemoteData));
     }
 
     /// <summary>One query per expanded relation for the whole page, through the same tenant filter.</summary>
-    private static async Task<List<FolderDto>> ToDtosAsync(TributaryDbContext db, IReadOnlyList<StoredFolder> folders, CommonModelQuery common, CancellationToken ct)
+    private static async Task<Related> RelatedAsync(TributaryDbContext db, List<FolderRow> folders, CommonModelQuery common, CancellationToken ct)
     {
-        Dictionary<Guid, FolderDto> parents = [];
-        Dictionary<Guid, DriveDto> drives = [];
+        Dictionary<Guid, FolderRow>? parents = null;
+        Dictionary<Guid, DriveRow>? drives = null;
         if (common.Expand.Contains("parent_folder"))
         {
             var ids = folders.Where(f => f.ParentFolderId is not null).Select(f => f.ParentFolderId!.Value).Distinct().ToList();
-            parents = (await db.Folders.AsNoTracking().Where(f => ids.Contains(f.Id)).ToListAsync(ct))
-                .ToDictionary(f => f.Id, f => CommonModelDtos.Folder(f, common.IncludeRemoteData));
+            parents = await db.Folders.AsNoTracking().Where(f => ids.Contains(f.Id)).Select(CommonModelRows.Folder(common.IncludeRemoteData))
+                .ToDictionaryAsync(f => f.Id, ct);
         }
         if (common.Expand.Contains("drive"))
         {
             var ids = folders.Where(f => f.DriveId is not null).Select(f => f.DriveId!.Value).Distinct().ToList();
-            drives = (await db.Drives.AsNoTracking().Where(d => ids.Contains(d.Id)).ToListAsync(ct))
-                .ToDictionary(d => d.Id, d => CommonModelDtos.Drive(d, common.IncludeRemoteData));
+            drives = await db.Drives.AsNoTracking().Where(d => ids.Contains(d.Id)).Select(CommonModelRows.Drive(common.IncludeRemoteData))
+                .ToDictionaryAsync(d => d.Id, ct);
         }
-        return folders.Select(f => CommonModelDtos.Folder(f, common.IncludeRemoteData,
-            f.ParentFolderId is { } parentId && parents.TryGetValue(parentId, out var parent) ? parent : null,
-            f.DriveId is { } driveId && drives.TryGetValue(driveId, out var drive) ? drive : null)).ToList();
+        return new Related(parents, drives);
+    }
+
+    private sealed record Related(Dictionary<Guid, FolderRow>? Parents, Dictionary<Guid, DriveRow>? Drives)
+    {
+        public void Write(Utf8JsonWriter writer, FolderRow folder, bool remoteData) => CommonModelJson.WriteFolder(writer, folder, remoteData,
+            folder.ParentFolderId is { } parentId && Parents is not null && Parents.TryGetValue(parentId, out var parent) ? parent : null,
+            folder.DriveId is { } driveId && Drives is not null && Drives.TryGetValue(driveId, out var drive) ? drive : null);
     }
 }

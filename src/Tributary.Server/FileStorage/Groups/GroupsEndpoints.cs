@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Tributary.Data;
 using Tributary.Data.Entities.FileStorage;
@@ -23,7 +22,7 @@ internal static class GroupsEndpoints
         return fileStorage;
     }
 
-    internal static async Task<Ok<Paginated<GroupDto>>> ListAsync(
+    internal static async Task<JsonPageResult<GroupDto>> ListAsync(
         HttpRequest request, TenantContext tenant, TributaryDbContext db, CursorCodec cursors, CancellationToken ct)
     {
         var query = QueryReader.From(request);
@@ -31,13 +30,16 @@ internal static class GroupsEndpoints
         query.ThrowIfInvalid();
 
         var groups = common.Apply(db.Groups.AsNoTracking(), tenant, StoreMapper.GroupModel);
-        var page = await groups.ToPageAsync(cursors, "groups:created_at", common.Cursor, common.PageSize,
-            g => g.CreatedAt, g => g.Id, descending: false, g => g, ct);
-        var results = await ToDtosAsync(db, page.Results, common, ct);
-        return TypedResults.Ok(new Paginated<GroupDto>(page.Next, page.Previous, results));
+        var remoteData = common.IncludeRemoteData;
+        var page = await groups.ToKeysetPageAsync(cursors, "groups:created_at", common.Cursor, common.PageSize,
+            CommonModelOrder<StoredGroup, GroupRow>.ByCreated, descending: false, CommonModelRows.Group(remoteData), ct);
+        var (users, children) = await MembersAsync(db, page.Rows, common, ct);
+        var rows = page.Rows;
+        return new JsonPageResult<GroupDto>(page.Next, page.Previous, rows.Count,
+            (writer, i) => CommonModelJson.WriteGroup(writer, rows[i], remoteData, users, children));
     }
 
-    internal static async Task<Ok<GroupDto>> RetrieveAsync(string id, HttpRequest request, TributaryDbContext db, CancellationToken ct)
+    internal static async Task<JsonModelResult<GroupDto>> RetrieveAsync(string id, HttpRequest request, TributaryDbContext db, CancellationToken ct)
     {
         var query = QueryReader.From(request);
         var common = CommonModelQuery.ReadRetrieve(query, Expandable);
@@ -46,37 +48,33 @@ internal static class GroupsEndpoints
         {
             throw ApiException.NotFound();
         }
-        var group = await db.Groups.AsNoTracking().SingleOrDefaultAsync(g => g.Id == groupId, ct) ?? throw ApiException.NotFound();
-        var dtos = await ToDtosAsync(db, [group], common, ct);
-        return TypedResults.Ok(dtos[0]);
+        var group = await db.Groups.AsNoTracking().Where(g => g.Id == groupId).Select(CommonModelRows.Group(common.IncludeRemoteData))
+            .SingleOrDefaultAsync(ct) ?? throw ApiException.NotFound();
+        var (users, children) = await MembersAsync(db, [group], common, ct);
+        return new JsonModelResult<GroupDto>(writer => CommonModelJson.WriteGroup(writer, group, common.IncludeRemoteData, users, children));
     }
 
     /// <summary>
     /// One query per expanded relation for the whole page, through the same tenant filter. A member
     /// the store does not hold (not synced yet, or another account's id) stays an id.
     /// </summary>
-    private static async Task<List<GroupDto>> ToDtosAsync(TributaryDbContext db, IReadOnlyList<StoredGroup> groups, CommonModelQuery common, CancellationToken ct)
+    private static async Task<(Dictionary<Guid, UserRow>? Users, Dictionary<Guid, GroupRow>? Children)> MembersAsync(
+        TributaryDbContext db, List<GroupRow> groups, CommonModelQuery common, CancellationToken ct)
     {
-        var members = groups.ToDictionary(g => g.Id, g => (Users: CommonModelDtos.IdList(g.UsersJson), Children: CommonModelDtos.IdList(g.ChildGroupsJson)));
-        Dictionary<Guid, UserDto>? users = null;
-        Dictionary<Guid, GroupDto>? children = null;
+        Dictionary<Guid, UserRow>? users = null;
+        Dictionary<Guid, GroupRow>? children = null;
         if (common.Expand.Contains("users"))
         {
-            var ids = members.Values.SelectMany(m => m.Users).Distinct().ToList();
-            users = (await db.Users.AsNoTracking().Where(u => ids.Contains(u.Id)).ToListAsync(ct))
-                .ToDictionary(u => u.Id, u => CommonModelDtos.User(u, common.IncludeRemoteData));
+            var ids = groups.SelectMany(g => CommonModelJson.ReadIds(g.UsersJson)).Distinct().ToList();
+            users = await db.Users.AsNoTracking().Where(u => ids.Contains(u.Id)).Select(CommonModelRows.User(common.IncludeRemoteData))
+                .ToDictionaryAsync(u => u.Id, ct);
         }
         if (common.Expand.Contains("child_groups"))
         {
-            var ids = members.Values.SelectMany(m => m.Children).Distinct().ToList();
-            children = (await db.Groups.AsNoTracking().Where(g => ids.Contains(g.Id)).ToListAsync(ct))
-                .ToDictionary(g => g.Id, g => CommonModelDtos.Group(g, common.IncludeRemoteData));
+            var ids = groups.SelectMany(g => CommonModelJson.ReadIds(g.ChildGroupsJson)).Distinct().ToList();
+            children = await db.Groups.AsNoTracking().Where(g => ids.Contains(g.Id)).Select(CommonModelRows.Group(common.IncludeRemoteData))
+                .ToDictionaryAsync(g => g.Id, ct);
         }
-        return groups.Select(g => CommonModelDtos.Group(g, common.IncludeRemoteData,
-            users is null ? null : Expand(members[g.Id].Users, users),
-            children is null ? null : Expand(members[g.Id].Children, children))).ToList();
+        return (users, children);
     }
-
-    private static List<object> Expand<T>(List<Guid> ids, Dictionary<Guid, T> loaded) where T : notnull =>
-        ids.Select(id => loaded.TryGetValue(id, out var row) ? (object)row : id).ToList();
 }

@@ -1,6 +1,6 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Tributary.Data;
+using Tributary.Data.Entities.FileStorage;
 using Tributary.Server.Auth;
 using Tributary.Server.Conventions;
 using Tributary.Server.Errors;
@@ -23,7 +23,7 @@ internal static class UsersEndpoints
         return fileStorage;
     }
 
-    internal static async Task<Ok<Paginated<UserDto>>> ListAsync(
+    internal static async Task<JsonPageResult<UserDto>> ListAsync(
         HttpRequest request, TenantContext tenant, TributaryDbContext db, CursorCodec cursors, CancellationToken ct)
     {
         var query = QueryReader.From(request);
@@ -44,12 +44,15 @@ internal static class UsersEndpoints
             users = users.Where(u => u.IsMe == me);
         }
 
-        var page = await users.ToPageAsync(cursors, "users:created_at", common.Cursor, common.PageSize,
-            u => u.CreatedAt, u => u.Id, descending: false, u => CommonModelDtos.User(u, common.IncludeRemoteData), ct);
-        return TypedResults.Ok(page);
+        var remoteData = common.IncludeRemoteData;
+        var page = await users.ToKeysetPageAsync(cursors, "users:created_at", common.Cursor, common.PageSize,
+            CommonModelOrder<StoredUser, UserRow>.ByCreated, descending: false, CommonModelRows.User(remoteData), ct);
+        var rows = page.Rows;
+        return new JsonPageResult<UserDto>(page.Next, page.Previous, rows.Count,
+            (writer, i) => CommonModelJson.WriteUser(writer, rows[i], remoteData));
     }
 
-    internal static async Task<Ok<UserDto>> RetrieveAsync(string id, HttpRequest request, TributaryDbContext db, CancellationToken ct)
+    internal static async Task<JsonModelResult<UserDto>> RetrieveAsync(string id, HttpRequest request, TributaryDbContext db, CancellationToken ct)
     {
         var query = QueryReader.From(request);
         var common = CommonModelQuery.ReadRetrieve(query, Expandable);
@@ -58,7 +61,8 @@ internal static class UsersEndpoints
         {
             throw ApiException.NotFound();
         }
-        var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == userId, ct) ?? throw ApiException.NotFound();
-        return TypedResults.Ok(CommonModelDtos.User(user, common.IncludeRemoteData));
+        var user = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(CommonModelRows.User(common.IncludeRemoteData))
+            .SingleOrDefaultAsync(ct) ?? throw ApiException.NotFound();
+        return new JsonModelResult<UserDto>(writer => CommonModelJson.WriteUser(writer, user, common.IncludeRemoteData));
     }
 }

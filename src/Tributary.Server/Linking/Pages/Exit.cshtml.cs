@@ -19,6 +19,10 @@ internal sealed class ExitModel(LinkPageServices services) : LinkPageModel(servi
         {
             Ui.EmbedMessage = new { type = "exit" };
         }
+        else if (Session.CallbackUrl is not null)
+        {
+            GoToCallback(AgentHandler.LinkTokens.AgentCallback.Url(Session, AgentHandler.LinkTokens.AgentCallback.Exit, code: null));
+        }
         return Page();
     }
 }

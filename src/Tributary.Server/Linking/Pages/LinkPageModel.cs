@@ -53,6 +53,9 @@ internal abstract class LinkPageModel(LinkPageServices services) : PageModel
     public LinkProblem? Problem { get; private set; }
     public LinkDone? Done { get; private set; }
 
+    /// <summary>An Agent Handler callback in a custom scheme (myapp://…): browsers need the user's click to open it.</summary>
+    public string? OpenAppUrl { get; private set; }
+
     /// <summary>This session's form token, for every form's hidden <c>__csrf</c> field.</summary>
     public string Csrf => Services.Csrf.TokenFor(Session.Id);
 
@@ -172,11 +175,16 @@ internal abstract class LinkPageModel(LinkPageServices services) : PageModel
     /// <summary>Stores the credential, finishes the session and shows the success screen (handing embedded Link the public token).</summary>
     protected async Task<PageResult> CompleteAsync(IntegrationDefinition integration, JsonElement credential, CancellationToken ct)
     {
-        var publicToken = await Services.Flow.CompleteAsync(Session, integration, credential, ct);
-        return ShowDone(integration, publicToken, inPopup: false);
+        var issued = await Services.Flow.CompleteAsync(Session, integration, credential, ct);
+        return ShowDone(integration, issued, inPopup: false, issued);
     }
 
-    protected PageResult ShowDone(IntegrationDefinition integration, string? publicToken, bool inPopup)
+    /// <summary>
+    /// The success screen. <paramref name="issued"/> is what completing the session returned (the
+    /// public token, or the authorization code of an Agent Handler session with a state): a magic
+    /// link with a callback URL sends the browser there instead.
+    /// </summary>
+    protected PageResult ShowDone(IntegrationDefinition integration, string? publicToken, bool inPopup, string? issued = null)
     {
         Done = new LinkDone(integration, inPopup);
         Ui.Title = Text["done.title", integration.Name];
@@ -186,7 +194,26 @@ internal abstract class LinkPageModel(LinkPageServices services) : PageModel
         {
             Ui.EmbedMessage = new { type = "success", publicToken, integration = integration.Slug };
         }
+        if (!Ui.Embedded && !inPopup && Session.CallbackUrl is not null)
+        {
+            var code = Session.CallbackState is not null ? issued : null;
+            GoToCallback(AgentHandler.LinkTokens.AgentCallback.Url(Session, AgentHandler.LinkTokens.AgentCallback.Success, code));
+        }
         return Page();
+    }
+
+    /// <summary>
+    /// Sends the browser to the integrator's callback. The page itself does it: a 303 answering a form
+    /// POST would break CSP form-action 'self', and browsers open custom schemes (myapp://) only on a
+    /// click, so the page also shows the link as a button.
+    /// </summary>
+    protected void GoToCallback(string url)
+    {
+        OpenAppUrl = url;
+        if (AgentHandler.LinkTokens.AgentCallback.IsWeb(url))
+        {
+            Ui.RedirectUrl = url;
+        }
     }
 
     /// <summary>A 303 to <paramref name="url"/>: the browser follows a POST's answer with a GET.</summary>

@@ -45,8 +45,8 @@ internal sealed class OAuthCallbackModel(LinkPageServices services, IntegrationC
                 Text["problem.exchange.title", definition.Name], Text["problem.exchange.lead", definition.Name, OrganizationName]));
         }
         OAuthFlow.Clear(session);
-        await Services.Flow.CompleteAsync(session, definition, success.Credential, ct);
-        return ShowDone(definition, publicToken: null, inPopup);
+        var issued = await Services.Flow.CompleteAsync(session, definition, success.Credential, ct);
+        return ShowDone(definition, publicToken: null, inPopup, issued);
     }
 
     /// <summary>"Try again" after the provider said no: a fresh state for the same session, back to the provider.</summary>

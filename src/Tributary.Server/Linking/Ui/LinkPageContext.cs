@@ -32,6 +32,9 @@ internal sealed class LinkPageContext
     public object? EmbedMessage { get; set; }
 
     /// <summary>The page is the OAuth callback in a popup: it closes itself when done.</summary>
+    /// <summary>An Agent Handler callback to go to at once (meta refresh: CSP form-action forbids redirecting a form POST off-site).</summary>
+    public string? RedirectUrl { get; set; }
+
     public bool ClosesWindow { get; set; }
 
     /// <summary>Where the back arrow leads, if anywhere.</summary>

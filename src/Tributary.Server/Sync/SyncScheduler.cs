@@ -1,0 +1,149 @@
+using Microsoft.Extensions.Options;
+using Quartz;
+
+namespace Tributary.Server.Sync;
+
+/// <summary>
+/// How the rest of Tributary asks for syncs. Each linked account has one durable Quartz job (group
+/// <c>sync</c>, named by the account id) that never runs twice at once across the cluster
+/// (<c>DisallowConcurrentExecution</c>) and is recovered on another replica when the one running it
+/// dies (<c>RequestRecovery</c>). Triggers of the job: its recurring schedule, a debounced
+/// "soon" (pushes, writes), immediate runs (initial sync, resync) and retries after a provider's wait.
+/// </summary>
+internal sealed class SyncScheduler(ISchedulerFactory schedulers, IOptionsMonitor<SyncOptions> options, ILogger<SyncScheduler> logger)
+{
+    public const string Group = "sync";
+    public const string AccountKey = "account";
+    public const string FullKey = "full";
+    public const string ReasonKey = "reason";
+
+    // Quartz runs on the wall clock (see SchedulerSetup), so trigger times are computed from it too.
+    private static readonly TimeProvider Clock = TimeProvider.System;
+
+    public static JobKey JobFor(Guid linkedAccountId) => new(linkedAccountId.ToString("N"), Group);
+
+    private static TriggerKey Recurring(Guid linkedAccountId) => new(linkedAccountId.ToString("N") + ".every", Group);
+
+    private static TriggerKey Soon(Guid linkedAccountId) => new(linkedAccountId.ToString("N") + ".soon", Group);
+
+    private static TriggerKey Retry(Guid linkedAccountId) => new(linkedAccountId.ToString("N") + ".retry", Group);
+
+    /// <summary>
+    /// Asks for an incremental sync of the account within about a second, debounced: requests that
+    /// arrive while one is pending fold into it, and a request during a running sync makes one more
+    /// run after it. For provider push endpoints and writes.
+    /// </summary>
+    public async Task RequestSoonAsync(Guid linkedAccountId, string reason, CancellationToken ct = default)
+    {
+        var scheduler = await schedulers.GetScheduler(ct);
+        await EnsureJobAsync(scheduler, linkedAccountId, ct);
+        var key = Soon(linkedAccountId);
+        if (await scheduler.Exists(key, ct))
+        {
+            return;
+        }
+        var trigger = TriggerBuilder.Create(Clock).WithIdentity(key).ForJob(JobFor(linkedAccountId))
+            .StartAt(Clock.GetUtcNow().AddMilliseconds(options.CurrentValue.SoonDelayMilliseconds))
+            .UsingJobData(ReasonKey, reason)
+            .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow)).Build();
+        try
+        {
+            await scheduler.ScheduleJob(trigger, new ScheduleJobOptions(), ct);
+        }
+        catch (ObjectAlreadyExistsException)
+        {
+            // A concurrent request scheduled it first: the same debounced run.
+        }
+    }
+
+    /// <summary>Asks for a run now: the initial sync after linking, or a resync (<paramref name="full"/>: re-read everything and reconcile deletes).</summary>
+    public async Task RequestNowAsync(Guid linkedAccountId, string reason, bool full, CancellationToken ct = default)
+    {
+        var scheduler = await schedulers.GetScheduler(ct);
+        await EnsureJobAsync(scheduler, linkedAccountId, ct);
+        var trigger = TriggerBuilder.Create(Clock)
+            .WithIdentity(new TriggerKey($"{linkedAccountId:N}.now.{Guid.NewGuid():N}", Group)).ForJob(JobFor(linkedAccountId))
+            .StartNow().UsingJobData(ReasonKey, reason).UsingJobData(FullKey, full ? "true" : "false")
+            .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow)).Build();
+        await scheduler.ScheduleJob(trigger, new ScheduleJobOptions(), ct);
+        logger.LogInformation("Sync of linked account {LinkedAccountId} requested now ({Reason})", linkedAccountId, reason);
+    }
+
+    /// <summary>Runs the account's sync again after <paramref name="wait"/> (a provider's rate-limit wait, a back-off, a busy lease).</summary>
+    public async Task RetryAfterAsync(Guid linkedAccountId, TimeSpan wait, string reason, bool full, CancellationToken ct = default)
+    {
+        var scheduler = await schedulers.GetScheduler(ct);
+        await EnsureJobAsync(scheduler, linkedAccountId, ct);
+        var trigger = TriggerBuilder.Create(Clock).WithIdentity(Retry(linkedAccountId)).ForJob(JobFor(linkedAccountId))
+            .StartAt(Clock.GetUtcNow() + wait).UsingJobData(ReasonKey, reason).UsingJobData(FullKey, full ? "true" : "false")
+            .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow)).Build();
+        await scheduler.ScheduleJob(trigger, new ScheduleJobOptions { Replace = true }, ct);
+    }
+
+    /// <summary>The time the account's recurring sync fires next, if it has one.</summary>
+    public async Task<DateTimeOffset?> NextRunAsync(Guid linkedAccountId, CancellationToken ct = default)
+    {
+        var scheduler = await schedulers.GetScheduler(ct);
+        var trigger = await scheduler.GetTrigger(Recurring(linkedAccountId), ct);
+        return trigger?.NextFireTimeUtc;
+    }
+
+    /// <summary>Creates or updates the account's recurring schedule; false when it already fires every <paramref name="interval"/>.</summary>
+    public async Task<bool> EnsureRecurringAsync(Guid linkedAccountId, TimeSpan interval, CancellationToken ct = default)
+    {
+        var scheduler = await schedulers.GetScheduler(ct);
+        var key = Recurring(linkedAccountId);
+        if (await scheduler.GetTrigger(key, ct) is ISimpleTrigger existing && existing.RepeatInterval == interval)
+        {
+            return false;
+        }
+        await EnsureJobAsync(scheduler, linkedAccountId, ct);
+        // Spread first runs over the interval so accounts linked together do not all sync together.
+        var offset = TimeSpan.FromTicks((long)(interval.Ticks * Random.Shared.NextDouble()));
+        var trigger = TriggerBuilder.Create(Clock).WithIdentity(key).ForJob(JobFor(linkedAccountId))
+            .StartAt(Clock.GetUtcNow() + offset).UsingJobData(ReasonKey, "schedule")
+            .WithSimpleSchedule(s => s.WithInterval(interval).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)).Build();
+        await scheduler.ScheduleJob(trigger, new ScheduleJobOptions { Replace = true }, ct);
+        return true;
+    }
+
+    /// <summary>Forgets the account's job and triggers (the account was deleted or needs relinking).</summary>
+    public async Task RemoveAsync(Guid linkedAccountId, CancellationToken ct = default)
+    {
+        var scheduler = await schedulers.GetScheduler(ct);
+        await scheduler.DeleteJob(JobFor(linkedAccountId), ct);
+    }
+
+    /// <summary>Stops the account's recurring schedule (it needs relinking); a relink requests a run again.</summary>
+    public async Task StopRecurringAsync(Guid linkedAccountId, CancellationToken ct = default)
+    {
+        var scheduler = await schedulers.GetScheduler(ct);
+        await scheduler.UnscheduleJob(Recurring(linkedAccountId), ct);
+    }
+
+    /// <summary>The accounts that have a sync job.</summary>
+    public async Task<IReadOnlyCollection<Guid>> ScheduledAccountsAsync(CancellationToken ct = default)
+    {
+        var scheduler = await schedulers.GetScheduler(ct);
+        var keys = await scheduler.GetJobKeys(GroupMatcher<JobKey>.GroupEquals(Group), ct);
+        return keys.Select(k => Guid.TryParseExact(k.Name, "N", out var id) ? id : Guid.Empty).Where(id => id != Guid.Empty).ToList();
+    }
+
+    private static async Task EnsureJobAsync(IScheduler scheduler, Guid linkedAccountId, CancellationToken ct)
+    {
+        var key = JobFor(linkedAccountId);
+        if (await scheduler.Exists(key, ct))
+        {
+            return;
+        }
+        var job = JobBuilder.Create<AccountSyncJob>().WithIdentity(key).StoreDurably().RequestRecovery().DisallowConcurrentExecution()
+            .UsingJobData(AccountKey, linkedAccountId.ToString("N")).Build();
+        try
+        {
+            await scheduler.AddJob(job, new AddJobOptions(), ct);
+        }
+        catch (ObjectAlreadyExistsException)
+        {
+        }
+    }
+}
