@@ -132,20 +132,30 @@ public sealed partial class DropboxConnector : IFileStorageConnector
     public async Task<RemoteContent> DownloadAsync(ConnectorContext context, string fileRemoteId, string? exportMimeType, ByteRange? range, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(fileRemoteId);
-        string route;
-        object arg;
         if (exportMimeType is null)
         {
-            (route, arg) = ("files/download", new { path = fileRemoteId });
+            try
+            {
+                return await StreamAsync(context, "files/download", new { path = fileRemoteId }, null, range, cancellationToken);
+            }
+            catch (ProviderException e) when (e.Kind == ProviderErrorKind.InvalidRequest && e.Message.Contains("unsupported_file", StringComparison.Ordinal))
+            {
+                // A cloud document (Paper) has no bytes of its own: it downloads as its default export.
+                exportMimeType = DefaultExportMimeType;
+            }
         }
-        else
-        {
-            var format = ExportFormatsByMimeType.GetValueOrDefault(exportMimeType)
-                ?? throw new ProviderException(ProviderErrorKind.InvalidRequest,
-                    $"Dropbox exports documents only as {string.Join(", ", ExportFormatsByMimeType.Keys)}, not {exportMimeType}.");
-            (route, arg) = ("files/export", new { path = fileRemoteId, export_format = format });
-            range = null;
-        }
+        var format = ExportFormatsByMimeType.GetValueOrDefault(exportMimeType)
+            ?? throw new ProviderException(ProviderErrorKind.InvalidRequest,
+                $"Dropbox exports documents only as {string.Join(", ", ExportFormatsByMimeType.Keys)}, not {exportMimeType}.");
+        return await StreamAsync(context, "files/export", new { path = fileRemoteId, export_format = format }, exportMimeType, null, cancellationToken);
+    }
+
+    private const string DefaultExportMimeType = "text/markdown";
+
+    /// <summary>A download-style call: argument in <c>Dropbox-API-Arg</c>, metadata back in <c>Dropbox-API-Result</c>, the body streamed.</summary>
+    private async Task<RemoteContent> StreamAsync(
+        ConnectorContext context, string route, object arg, string? contentType, ByteRange? range, CancellationToken cancellationToken)
+    {
         var header = ArgHeader(arg);
         var response = await _http.SendAsync(context, () =>
         {
@@ -168,7 +178,7 @@ public sealed partial class DropboxConnector : IFileStorageConnector
                 name = file.TryGetProperty("name", out var n) ? n.GetString() : null;
                 size = file.TryGetProperty("size", out var s) && s.TryGetInt64(out var bytes) ? bytes : null;
             }
-            var contentType = exportMimeType ?? DropboxMapper.MimeType(name);
+            contentType ??= DropboxMapper.MimeType(name);
             var body = new ResponseStream(await response.Content.ReadAsStreamAsync(cancellationToken), response);
             if (response.StatusCode == System.Net.HttpStatusCode.PartialContent && response.Content.Headers.ContentRange is { From: { } from, To: { } to } served)
             {

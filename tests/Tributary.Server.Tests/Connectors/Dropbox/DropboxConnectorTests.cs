@@ -135,4 +135,52 @@ public sealed class DropboxConnectorTests : IAsyncLifetime
         Assert.Equal("content of file 4\n", await reader.ReadToEndAsync(TestContext.Current.CancellationToken));
         _bed.Bed.World.AssertConformant();
     }
+
+    [Fact]
+    public async Task A_paper_document_is_listed_as_one_and_downloads_as_its_export()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var doc = _bed.Fake.Tree.AddNativeDocument("Plan.paper", "application/vnd.dropbox.paper", "# Plan\nShip it & celebrate\n");
+
+        var listed = File(await ReadAsync(null), "Plan.paper");
+        await using var plain = await _bed.Connector.DownloadAsync(_bed.Bed.Context, doc.Id, null, null, ct);
+        await using var html = await _bed.Connector.DownloadAsync(_bed.Bed.Context, doc.Id, "text/html", null, ct);
+        var wrong = await Assert.ThrowsAsync<ProviderException>(() => _bed.Connector.DownloadAsync(_bed.Bed.Context, doc.Id, "application/pdf", null, ct));
+
+        Assert.Equal("application/vnd.dropbox.paper", listed.MimeType);
+        Assert.Equal(["text/markdown", "text/html"], _bed.Connector.ExportFormats(listed.MimeType!));
+        Assert.Equal(("Plan.md", "text/markdown"), (plain.FileName, plain.ContentType));
+        Assert.Equal("# Plan\nShip it & celebrate\n", await new StreamReader(plain.Body).ReadToEndAsync(ct));
+        Assert.Equal(("Plan.html", "text/html"), (html.FileName, html.ContentType));
+        Assert.Contains("Ship it &amp; celebrate", await new StreamReader(html.Body).ReadToEndAsync(ct), StringComparison.Ordinal);
+        Assert.Equal(ProviderErrorKind.InvalidRequest, wrong.Kind);
+        _bed.Bed.World.AssertConformant();
+    }
+
+    [Fact]
+    public async Task Changes_made_while_a_full_read_pages_arrive_in_the_next_incremental_read()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var tree = _bed.Fake.Tree;
+        var pages = new List<ChangePage>();
+        string? added = null;
+        var renamed = tree.Files[0].Id;
+        await foreach (var page in _bed.Connector.ReadChangesAsync(_bed.Bed.Context, null, ct))
+        {
+            pages.Add(page);
+            if (pages.Count == 3)
+            {
+                // The first read is half way: something already listed changes, something new appears.
+                tree.Rename(renamed, "renamed-during-read.txt");
+                added = tree.AddFile("added-during-read.txt", Fakes.FakeContent.Of("x"u8.ToArray()), null, "text/plain").Id;
+            }
+        }
+
+        var next = await ReadAsync(pages[^1].Cursor);
+
+        var records = next.SelectMany(p => p.Records).OfType<RemoteFile>().ToList();
+        Assert.Contains(records, f => f.RemoteId == renamed && f.Name == "renamed-during-read.txt");
+        Assert.Contains(records, f => f.RemoteId == added);
+        _bed.Bed.World.AssertConformant();
+    }
 }

@@ -144,6 +144,9 @@ internal sealed class DropboxFake : IFakeDialect
             case "files/download":
                 await DownloadAsync(context, arg);
                 return;
+            case "files/export":
+                await ExportAsync(context, arg);
+                return;
             case "files/upload":
                 await UploadAsync(context, arg);
                 return;
@@ -401,7 +404,11 @@ internal sealed class DropboxFake : IFakeDialect
         entry["server_modified"] = Timestamp(item.ModifiedAt);
         entry["rev"] = Rev(item);
         entry["size"] = content.Length;
-        entry["is_downloadable"] = true;
+        entry["is_downloadable"] = !item.IsNativeDocument;
+        if (item.IsNativeDocument)
+        {
+            entry["export_info"] = new JsonObject { ["export_as"] = "markdown", ["export_options"] = new JsonArray("markdown", "html") };
+        }
         if (content.Length <= 8 * 1024 * 1024)
         {
             entry["content_hash"] = ContentHash(content.ToArray());
@@ -522,6 +529,11 @@ internal sealed class DropboxFake : IFakeDialect
             await WriteJsonAsync(context, 409, NotFound());
             return;
         }
+        if (item.IsNativeDocument)
+        {
+            await WriteJsonAsync(context, 409, new JsonObject { ["error_summary"] = "unsupported_file/", ["error"] = new JsonObject { [".tag"] = "unsupported_file" } });
+            return;
+        }
         var content = item.Content!;
         var result = Metadata(item, explicitMembers: false, tagged: false).ToJsonString(Json);
         foreach (var violation in Validator.ValidateDownloadResult("/2/files/download", result))
@@ -545,6 +557,39 @@ internal sealed class DropboxFake : IFakeDialect
         }
         response.ContentLength = to - from + 1;
         await content.WriteToAsync(response.Body, from, to, context.RequestAborted);
+    }
+
+    /// <summary>A Paper-like document exported as Markdown (its text) or HTML.</summary>
+    private async Task ExportAsync(HttpContext context, JsonObject arg)
+    {
+        if (Resolve(arg["path"]?.GetValue<string>()) is not { IsFolder: false } item)
+        {
+            await WriteJsonAsync(context, 409, NotFound());
+            return;
+        }
+        var format = arg["export_format"]?.GetValue<string>() ?? "markdown";
+        if (!item.IsNativeDocument || format is not ("markdown" or "html"))
+        {
+            var tag = item.IsNativeDocument ? "invalid_export_format" : "non_exportable";
+            await WriteJsonAsync(context, 409, new JsonObject { ["error_summary"] = tag + "/", ["error"] = new JsonObject { [".tag"] = tag } });
+            return;
+        }
+        var text = Encoding.UTF8.GetString(item.Content!.ToArray());
+        var bytes = Encoding.UTF8.GetBytes(format == "markdown" ? text : $"<html><body><pre>{System.Net.WebUtility.HtmlEncode(text)}</pre></body></html>");
+        var stem = Path.GetFileNameWithoutExtension(item.Name);
+        var result = new JsonObject
+        {
+            ["export_metadata"] = new JsonObject { ["name"] = stem + (format == "markdown" ? ".md" : ".html"), ["size"] = bytes.Length },
+            ["file_metadata"] = Metadata(item, explicitMembers: false, tagged: false),
+        }.ToJsonString(Json);
+        foreach (var violation in Validator.ValidateDownloadResult("/2/files/export", result))
+        {
+            Host.Violations.Enqueue("POST /content/2/files/export: " + violation);
+        }
+        context.Response.Headers["Dropbox-API-Result"] = result;
+        context.Response.ContentType = "application/octet-stream";
+        context.Response.ContentLength = bytes.Length;
+        await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
     }
 
     private static (long From, long To)? RangeHeader(string header, long length)
