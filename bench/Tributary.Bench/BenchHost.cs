@@ -119,7 +119,25 @@ internal static class BenchHost
                 CommonModelOrder<StoredFile, FileRow>.ByCreated, descending: false, CommonModelRows.File(remoteData: false), ct);
             return page.Rows.Count == 100 ? Results.Bytes(body(), "application/json") : Results.StatusCode(500);
         }).RequireAccountToken();
+        // The same, with at most ProcessorCount queries running at once (the others wait without a
+        // thread): an experiment for whether the query path loses to contention under concurrency.
+        group.MapGet("/bench-query-gated", async (TributaryDbContext db, CursorCodec cursors, CancellationToken ct) =>
+        {
+            await QueryGate.WaitAsync(ct);
+            try
+            {
+                var page = await db.Files.AsNoTracking().Where(f => !f.RemoteWasDeleted).ToKeysetPageAsync(cursors, "files:created_at", null, 100,
+                    CommonModelOrder<StoredFile, FileRow>.ByCreated, descending: false, CommonModelRows.File(remoteData: false), ct);
+                return page.Rows.Count == 100 ? Results.Bytes(body(), "application/json") : Results.StatusCode(500);
+            }
+            finally
+            {
+                QueryGate.Release();
+            }
+        }).RequireAccountToken();
     }
+
+    private static readonly SemaphoreSlim QueryGate = new(Environment.ProcessorCount);
 
     public static HttpClient Client(Uri baseAddress, BenchState state, int connections = 8)
     {

@@ -173,6 +173,7 @@ internal static class Scenarios
             ("static JSON, no auth (/bench/static)", "bench/static"),
             ("static JSON behind API key + account token (/api/filestorage/v1/bench-static)", "api/filestorage/v1/bench-static"),
             ("auth + the /files query, static JSON answer (/api/filestorage/v1/bench-query)", "api/filestorage/v1/bench-query"),
+            ("the same, at most ProcessorCount queries at once (/api/filestorage/v1/bench-query-gated)", "api/filestorage/v1/bench-query-gated"),
         ];
         foreach (var (_, path) in endpoints)
         {
@@ -185,7 +186,9 @@ internal static class Scenarios
             {
                 var result = await LoadAsync(client, path, concurrency, TimeSpan.FromSeconds(seconds));
                 results[path].Add(result);
-                Console.WriteLine($"  round {round + 1} {name}: {F(result.RequestsPerSecond, 0)} req/s, p50 {F(result.P50, 2)} ms, p99 {F(result.P99, 2)} ms");
+                Console.WriteLine($"  round {round + 1} {name}: {F(result.RequestsPerSecond, 0)} req/s, p50 {F(result.P50, 2)} ms, p99 {F(result.P99, 2)} ms, " +
+                    $"{F(result.AllocatedBytes / 1024.0 / result.Requests, 0)} KB allocated/request (client + server), {result.Collections} GCs, " +
+                    $"GC pauses {F(result.PauseMs, 0)} ms = {F(result.PauseMs / 10 / result.Seconds, 1)}% of the time");
             }
         }
         Console.WriteLine("| endpoint | req/s (all rounds) | p50 ms | p99 ms | MB/s |");
@@ -229,6 +232,10 @@ internal static class Scenarios
 
     private sealed record LoadResult(long Requests, double Seconds, List<double> Latencies)
     {
+        public long AllocatedBytes { get; init; }
+        public int Collections { get; init; }
+        public double PauseMs { get; init; }
+
         public double RequestsPerSecond => Requests / Seconds;
         public double P50 => Percentile(Latencies, 50);
         public double P99 => Percentile(Latencies, 99);
@@ -237,6 +244,9 @@ internal static class Scenarios
     /// <summary>A closed loop: <paramref name="concurrency"/> workers, each sends its next request when the last answered, until the time is up.</summary>
     private static async Task<LoadResult> LoadAsync(HttpClient client, string path, int concurrency, TimeSpan duration)
     {
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
+        var collectionsBefore = GC.CollectionCount(0);
+        var pauseBefore = GC.GetTotalPauseDuration();
         var start = Stopwatch.GetTimestamp();
         var end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
@@ -250,7 +260,12 @@ internal static class Scenarios
             return latencies;
         })).ToArray();
         var all = (await Task.WhenAll(workers)).SelectMany(l => l).ToList();
-        return new LoadResult(all.Count, Stopwatch.GetElapsedTime(start).TotalSeconds, all);
+        return new LoadResult(all.Count, Stopwatch.GetElapsedTime(start).TotalSeconds, all)
+        {
+            AllocatedBytes = GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore,
+            Collections = GC.CollectionCount(0) - collectionsBefore,
+            PauseMs = (GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds,
+        };
     }
 
     // ---------------------------------------------------------------- 3. memory while streaming a download

@@ -1,4 +1,5 @@
 using System.Linq.Expressions;
+using System.Reflection;
 using Microsoft.EntityFrameworkCore;
 using Tributary.Server.Errors;
 
@@ -118,9 +119,9 @@ internal static class Paging
         var row = sortKey.Parameters[0];
         var sortBody = sortKey.Body;
         var idBody = new ParameterReplacer(id.Parameters[0], row).Visit(id.Body);
-        var sortConst = Expression.Property(Expression.Constant(new Box<DateTime>(sort)), nameof(Box<DateTime>.Value));
-        var idConst = Expression.Property(Expression.Constant(new Box<Guid>(idValue)), nameof(Box<Guid>.Value));
-        var compareId = Expression.Call(idBody, typeof(Guid).GetMethod(nameof(Guid.CompareTo), [typeof(Guid)])!, idConst);
+        var sortConst = Expression.Property(Expression.Constant(new Box<DateTime>(sort)), Box<DateTime>.ValueProperty);
+        var idConst = Expression.Property(Expression.Constant(new Box<Guid>(idValue)), Box<Guid>.ValueProperty);
+        var compareId = Expression.Call(idBody, GuidCompareTo, idConst);
         var zero = Expression.Constant(0);
 
         var body = descending
@@ -133,9 +134,14 @@ internal static class Paging
         return Expression.Lambda<Func<TEntity, bool>>(body, row);
     }
 
+    // Reflection looked up once, not on every deep page.
+    private static readonly MethodInfo GuidCompareTo = typeof(Guid).GetMethod(nameof(Guid.CompareTo), [typeof(Guid)])!;
+
     // Wrapping values in a closure-like object makes EF send them as parameters, not inline literals.
     private sealed class Box<T>(T value)
     {
+        public static readonly PropertyInfo ValueProperty = typeof(Box<T>).GetProperty(nameof(Value))!;
+
         public T Value { get; } = value;
     }
 
