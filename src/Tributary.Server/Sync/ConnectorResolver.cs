@@ -17,6 +17,9 @@ internal static class ConnectorRegistration
         services.AddLoopbackConnector();
         services.AddSingleton<ConnectorResolver>();
         services.AddSingleton<CredentialRefresher>();
+        // Code exchange (Link) and refresh (CredentialRefresher, also in CLI verbs that sync) share this client.
+        services.AddHttpClient(Linking.OAuth.OAuthFlow.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(20))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         services.TryAddSingleton<Events.IAccountEvents, Events.NoAccountEvents>();
         return services;
     }
