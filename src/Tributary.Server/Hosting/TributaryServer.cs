@@ -110,6 +110,7 @@ internal static class TributaryServer
         builder.Services.AddHostedService<MigrateOnStart>();
         builder.Services.AddHostedService<StartupBanner>();
         builder.Services.AddWebhookDelivery(builder.Configuration);
+        builder.Services.AddTributarySchedulerHost(builder.Configuration);
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
             kestrel.Limits.MaxRequestBodySize = context.Configuration.GetSection(TributaryOptions.SectionName)
                 .GetValue(nameof(TributaryOptions.MaxRequestBodyBytes), new TributaryOptions().MaxRequestBodyBytes));

@@ -56,6 +56,7 @@ internal static class TributaryServices
         services.AddPush();
         services.AddScoped<SyncRunner>();
         services.AddSingleton<Leases>();
+        services.AddSingleton<ProviderBudget>();
         services.AddScoped<SyncIssues>();
         services.AddTributaryScheduler(configuration, settings);
         services.AddScoped<FileStorage.Live.LiveConnectors>();

@@ -32,6 +32,9 @@ internal static class ConnectorRegistration
             new BoxConnector(integration, client, time, settings.Get<BoxOptions>() ?? new BoxOptions()));
         services.AddSingleton<ConnectorResolver>();
         services.AddSingleton<CredentialRefresher>();
+        // Code exchange (Link) and refresh (CredentialRefresher, also in CLI verbs that sync) share this client.
+        services.AddHttpClient(Linking.OAuth.OAuthFlow.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(20))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         services.TryAddSingleton<Events.IAccountEvents, Events.NoAccountEvents>();
         return services;
     }

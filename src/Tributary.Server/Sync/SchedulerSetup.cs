@@ -54,6 +54,16 @@ internal static class SchedulerSetup
         });
         services.AddSingleton<SyncScheduler>();
         services.AddSingleton<SyncFrequencies>();
+        return services;
+    }
+
+    /// <summary>
+    /// Runs the jobs in this process: the server only (with <c>Sync:RunJobs</c>). CLI verbs schedule
+    /// jobs (e.g. the initial sync after <c>sandbox link</c>) but leave running them to the servers.
+    /// </summary>
+    public static IServiceCollection AddTributarySchedulerHost(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(SyncOptions.SectionName).Get<SyncOptions>() ?? new SyncOptions();
         if (options.RunJobs)
         {
             // A killed sync resumes from its checkpoint, so shutdown does not wait for running syncs.

@@ -51,7 +51,7 @@ internal sealed record SyncOutcome(SyncStatusValue Result, long Records, string?
 /// </summary>
 internal sealed class SyncRunner(
     TributaryDbContext db, CredentialVault vault, ConnectorResolver connectors, CredentialRefresher refresher, TimeProvider time, Leases leases,
-    SyncIssues issues, IAccountEvents events, IOptionsMonitor<SyncOptions> options, ILogger<SyncRunner> logger)
+    SyncIssues issues, IAccountEvents events, ProviderBudget budget, IOptionsMonitor<SyncOptions> options, ILogger<SyncRunner> logger)
 {
     public const string Category = "filestorage";
 
@@ -142,6 +142,11 @@ internal sealed class SyncRunner(
         }
         var connector = connectors.Find(account.IntegrationSlug)
             ?? throw new InvalidOperationException($"No File Storage connector for '{account.IntegrationSlug}'.");
+        if (await budget.RemainingWaitAsync(account.Id, ct) is { } remaining)
+        {
+            // A live call (or another run) was told to wait: this run waits too, without calling the provider.
+            return new SyncOutcome(SyncStatusValue.Syncing, 0, null) { Stop = SyncStop.RateLimited, RetryAfter = remaining };
+        }
         var context = await ContextAsync(account.Id, ct);
 
         var state = await db.SyncStates.IgnoreQueryFilters().SingleOrDefaultAsync(s => s.LinkedAccountId == account.Id && s.Category == Category, ct);
@@ -224,6 +229,7 @@ internal sealed class SyncRunner(
             state.SyncStatusReason = "RATE_LIMITED";
             state.NextSyncStart = now + wait;
             await db.SaveChangesAsync(ct);
+            await budget.RecordWaitAsync(account.Id, wait, ct);
             return new SyncOutcome(SyncStatusValue.Syncing, records, null) { Stop = SyncStop.RateLimited, RetryAfter = wait };
         }
 

@@ -46,6 +46,7 @@ internal sealed class LoopbackProvider : IAsyncDisposable
     public TimeSpan PageDelay { get; set; }
     public TimeSpan TokenDelay { get; set; } = TimeSpan.FromMilliseconds(200);
     public bool Revoked { get; set; }
+    public int RetryAfterSeconds { get; set; } = 1;
     public ConcurrentQueue<FeedRequest> FeedRequests { get; } = new();
     public int TokenRequests => Volatile.Read(ref _tokenRequests);
     public int RateLimitedAnswers => Volatile.Read(ref _rateLimited);
@@ -178,7 +179,7 @@ internal sealed class LoopbackProvider : IAsyncDisposable
         if (Interlocked.Decrement(ref _rateLimitNext) >= 0)
         {
             Interlocked.Increment(ref _rateLimited);
-            request.HttpContext.Response.Headers.RetryAfter = "1";
+            request.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
             return Results.Json(new { error = "rate_limited" }, statusCode: 429);
         }
         if (Interlocked.Decrement(ref _failNext) >= 0)
@@ -239,6 +240,12 @@ internal sealed class LoopbackProvider : IAsyncDisposable
         if (!Authorized(request))
         {
             return Results.Json(new { error = "invalid_token" }, statusCode: 401);
+        }
+        if (Interlocked.Decrement(ref _rateLimitNext) >= 0)
+        {
+            Interlocked.Increment(ref _rateLimited);
+            request.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            return Results.Json(new { error = "rate_limited" }, statusCode: 429);
         }
         return Results.Text($"content of {id}", "text/plain");
     }

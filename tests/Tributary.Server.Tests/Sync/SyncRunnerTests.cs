@@ -178,4 +178,40 @@ public sealed class SyncRunnerTests
         Assert.Equal(5, statuses.GetArrayLength());
         Assert.Equal("SYNCING", statuses[0].GetProperty("status").GetString());
     }
+
+    [Theory]
+    [MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task AProvidersWait_HoldsForTheAccountsLiveCallsAndSyncs_OnEveryPath(DatabaseKind kind)
+    {
+        await using var provider = await LoopbackProvider.StartAsync(files: 20, folders: 2);
+        var linked = await LoopbackAccount.LinkAsync(kind, provider);
+        await using var app = linked.App;
+        Assert.Equal(SyncStop.Completed, (await RunAsync(linked)).Stop);
+        using var api = app.CreateApiClient(linked.Organization.ProductionKey, linked.AccountToken);
+        var fileId = StoreIds.For(linked.AccountId, StoreMapper.FileModel, "file-0000004");
+
+        // Longer than a connector waits in place: the live call answers 429 at once and records the wait.
+        provider.RetryAfterSeconds = 40;
+        provider.RateLimitNext(1);
+        using (var limited = await api.GetAsync($"/api/filestorage/v1/files/{fileId}/download", Ct))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+            Assert.InRange(limited.Headers.RetryAfter?.Delta?.TotalSeconds ?? 0, 30, 40);
+        }
+        Assert.Equal(1, provider.RateLimitedAnswers);
+
+        // The sync of the same account waits too, without calling the provider.
+        var feed = provider.FeedRequests.Count;
+        var paused = await RunAsync(linked);
+        Assert.Equal(SyncStop.RateLimited, paused.Stop);
+        Assert.InRange(paused.RetryAfter?.TotalSeconds ?? 0, 30, 40);
+        Assert.Equal(feed, provider.FeedRequests.Count);
+
+        // So does the next live call: refused here, never sent.
+        using (var again = await api.GetAsync($"/api/filestorage/v1/files/{fileId}/download", Ct))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, again.StatusCode);
+        }
+        Assert.Equal(1, provider.RateLimitedAnswers);
+    }
 }

@@ -15,7 +15,7 @@ namespace Tributary.Server.FileStorage.Live;
 /// <see cref="ApiExceptionHandler"/>) with every secret of the account's credential masked in the
 /// message, so a connector that echoes a token can never leak it to the caller or the log.
 /// </summary>
-internal sealed class LiveConnectors(TributaryDbContext db, ConnectorResolver connectors, SyncRunner sync)
+internal sealed class LiveConnectors(TributaryDbContext db, ConnectorResolver connectors, SyncRunner sync, ProviderBudget budget)
 {
     /// <summary>The account, looked up by id with no tenant filter: callers have already authorized it.</summary>
     public async Task<LinkedAccount> AccountAsync(Guid linkedAccountId, CancellationToken ct) =>
@@ -34,7 +34,8 @@ internal sealed class LiveConnectors(TributaryDbContext db, ConnectorResolver co
         var context = await sync.ContextAsync(account.Id, ct);
         try
         {
-            return await call(connector, context);
+            // The account's provider budget is shared with its syncs: a provider's wait holds for both.
+            return await budget.CallAsync(account.Id, () => call(connector, context), ct);
         }
         catch (ProviderException e)
         {

@@ -32,8 +32,7 @@ internal static class LinkUiServices
         services.AddSingleton<LinkAssets>();
         // Provider calls never follow redirects: a token endpoint has no reason to, and a WebDAV
         // redirect is reported on the form (with the Authorization header it would otherwise drop).
-        services.AddHttpClient(OAuthFlow.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(20))
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+        // The OAuth token client (OAuthFlow.HttpClientName) is registered with the connectors: token refresh needs it in CLI verbs too.
         services.AddHttpClient(CredentialForms.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(15))
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         return services;
