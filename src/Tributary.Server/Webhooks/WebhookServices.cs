@@ -37,7 +37,7 @@ internal static class WebhookServices
             q.AddTrigger(t => t.ForJob(WebhookDeliveryJob.Key).WithIdentity("webhook-delivery", "webhooks").StartNow()
                 .WithSimpleSchedule(s => s.WithInterval(poll).RepeatForever()));
         });
-        services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        // The scheduler host (Sync/SchedulerSetup) decides whether this process runs jobs at all.
         return services;
     }
 }
