@@ -18,7 +18,7 @@ internal sealed record CachedAccount(Guid Id, Guid OrganizationId);
 
 /// <summary>
 /// A short-lived, in-process memo of successful API-key and account-token lookups, so a busy client
-/// does not pay two database queries per request (docs/decisions/0008-credential-cache.md).
+/// does not pay two database queries per request (docs/decisions/0009-credential-cache.md).
 /// <list type="bullet">
 /// <item>Only successes are kept, keyed by the SHA-256 of the secret; an unknown or revoked secret always reaches the database.</item>
 /// <item>An account token is keyed by the organization and environment of the key it came with, so the

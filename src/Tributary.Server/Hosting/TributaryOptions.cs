@@ -26,7 +26,7 @@ internal sealed class TributaryOptions
     /// How long a successful API-key or account-token lookup is reused in this process, in seconds
     /// (0 = look every request up). A key revoked, rotated or deleted through this process stops
     /// working at once; through another replica or the CLI, within this many seconds
-    /// (docs/decisions/0008-credential-cache.md).
+    /// (docs/decisions/0009-credential-cache.md).
     /// </summary>
     [Range(0, 60, ErrorMessage =
         "Tributary:AuthCacheSeconds must be between 0 (off) and 60 seconds, e.g. Tributary__AuthCacheSeconds=1.")]

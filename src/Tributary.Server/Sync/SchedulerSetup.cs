@@ -10,7 +10,7 @@ namespace Tributary.Server.Sync;
 /// (SQLite on one node; PostgreSQL clustered, so N replicas share the jobs and take over a dead
 /// replica's work), the sync and housekeeping jobs, and the hosted service that runs them. Other
 /// features add their own jobs with <c>services.AddQuartz(q => …)</c>: the calls compose onto the
-/// same default scheduler and store (see docs/decisions/0008-scheduler-quartz.md).
+/// same default scheduler and store (see docs/decisions/0010-scheduler-quartz.md).
 /// </summary>
 internal static class SchedulerSetup
 {
@@ -84,7 +84,7 @@ internal static class SchedulerSetup
             ? "Quartz.Impl.AdoJobStore.Schema.create_postgres.sql"
             : "Quartz.Impl.AdoJobStore.Schema.create_sqlite.sql";
         await using var stream = typeof(IJob).Assembly.GetManifestResourceStream(resource)
-            ?? throw new InvalidOperationException($"Quartz.dll no longer ships {resource}; see docs/decisions/0008-scheduler-quartz.md.");
+            ?? throw new InvalidOperationException($"Quartz.dll no longer ships {resource}; see docs/decisions/0010-scheduler-quartz.md.");
         using var reader = new StreamReader(stream);
         var script = (await reader.ReadToEndAsync(ct)).Replace("{0}", TablePrefix, StringComparison.Ordinal).Replace("{1}", TablePrefix, StringComparison.Ordinal);
         if (connection.State != System.Data.ConnectionState.Open)

@@ -7,7 +7,7 @@ using Tributary.Server.Tests.Infrastructure;
 namespace Tributary.Server.Tests.Auth;
 
 /// <summary>
-/// The credential cache (docs/decisions/0008-credential-cache.md): a change saved in this process
+/// The credential cache (docs/decisions/0009-credential-cache.md): a change saved in this process
 /// takes effect on the next request; a change this process cannot see (another replica, the CLI,
 /// here a bulk SQL update that bypasses EF's change tracking) takes effect within
 /// Tributary:AuthCacheSeconds, and never later.

@@ -5,7 +5,7 @@ namespace Tributary.Server.Tests.Infrastructure;
 
 /// <summary>
 /// A revocation made by another process (a second replica, the CLI) reaches a server within
-/// Tributary:AuthCacheSeconds, 1 s by default (docs/decisions/0008-credential-cache.md).
+/// Tributary:AuthCacheSeconds, 1 s by default (docs/decisions/0009-credential-cache.md).
 /// </summary>
 internal static class CredentialCacheBound
 {
