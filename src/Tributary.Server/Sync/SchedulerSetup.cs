@@ -28,9 +28,12 @@ internal static class SchedulerSetup
             q.UseDefaultThreadPool(pool => pool.MaxConcurrency = options.MaxConcurrentSyncs + 1);
             q.UsePersistentStore(store =>
             {
+                // A missing connection string is reported by the database settings' own validation, which
+                // names the setting to fix; Quartz's second, vaguer complaint about it would only confuse.
+                var connectionString = string.IsNullOrWhiteSpace(settings.ConnectionString) ? "Host=unset" : settings.ConnectionString;
                 if (settings.Provider == DatabaseProvider.Postgres)
                 {
-                    store.UsePostgres(settings.ConnectionString);
+                    store.UsePostgres(connectionString);
                     store.UseClustering(c =>
                     {
                         c.CheckinInterval = TimeSpan.FromSeconds(options.ClusterCheckinSeconds);
@@ -39,7 +42,7 @@ internal static class SchedulerSetup
                 }
                 else
                 {
-                    store.UseSqlite(settings.ConnectionString);
+                    store.UseSqlite(connectionString);
                 }
                 // Readable job data that survives Tributary upgrades; every value is a string.
                 store.ConfigureStore(o =>
