@@ -26,7 +26,7 @@ public sealed class SyncProcessTests
         await using var app = linked.App;
         var env = linked.ProcessEnvironment(provider);
         // A killed process's lease expires quickly, so the next start does not wait long to resume.
-        env["Sync__LeaseSeconds"] = "2";
+        env["Sync__LeaseSeconds"] = "5";
         var random = new Random(20261122);
         var history = new StringBuilder();
         string? checkpoint = null;
