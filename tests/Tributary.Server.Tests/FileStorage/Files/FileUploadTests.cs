@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Tributary.Server.Tests.Infrastructure;
 
 namespace Tributary.Server.Tests.FileStorage.Files;
@@ -363,7 +364,9 @@ public sealed class FileUploadTests
     [Fact]
     public async Task MetaPost_AndWrites_ForAnIntegrationWithoutConnector()
     {
-        await using var app = await TributaryApplication.StartAsync(DatabaseKind.Sqlite);
+        // Every catalog integration has a connector now; a deployment without one is simulated by removing it.
+        await using var app = await TributaryApplication.StartAsync(DatabaseKind.Sqlite,
+            services: s => s.RemoveAllKeyed<Tributary.Integrations.FileStorage.IFileStorageConnector>("google-drive"));
         var org = await app.CreateOrganizationAsync();
         var account = await app.CreateLinkedAccountAsync(org.Id, integration: "google-drive");
         using var api = app.CreateApiClient(org.ProductionKey, account.Token);
