@@ -395,7 +395,7 @@ public sealed class BoxConnector : IFileStorageConnector
     {
         var headers = response.Content.Headers;
         var body = await response.Content.ReadAsStreamAsync(ct);
-        var stream = new ResponseStream(body, response);
+        var stream = new ResponseBodyStream(response, body);
         var contentType = headers.ContentType?.MediaType ?? "application/octet-stream";
         var name = headers.ContentDisposition?.FileNameStar ?? headers.ContentDisposition?.FileName?.Trim('"');
         if (response.StatusCode == HttpStatusCode.PartialContent && headers.ContentRange is { From: { } from, To: { } to } served)
@@ -639,43 +639,5 @@ public sealed class BoxConnector : IFileStorageConnector
             // falls through to the error below
         }
         throw new ProviderException(ProviderErrorKind.InvalidRequest, "The Box sync cursor is not one this connector wrote.");
-    }
-
-    /// <summary>The download body; disposing it also releases the HTTP response.</summary>
-    private sealed class ResponseStream(Stream inner, HttpResponseMessage response) : Stream
-    {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override void Flush()
-        {
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.ReadAsync(buffer, offset, count, cancellationToken);
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-                response.Dispose();
-            }
-            base.Dispose(disposing);
-        }
-
-        public override async ValueTask DisposeAsync()
-        {
-            await inner.DisposeAsync();
-            response.Dispose();
-            await base.DisposeAsync();
-        }
     }
 }

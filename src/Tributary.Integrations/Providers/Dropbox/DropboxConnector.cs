@@ -179,7 +179,7 @@ public sealed partial class DropboxConnector : IFileStorageConnector
                 size = file.TryGetProperty("size", out var s) && s.TryGetInt64(out var bytes) ? bytes : null;
             }
             contentType ??= DropboxMapper.MimeType(name);
-            var body = new ResponseStream(await response.Content.ReadAsStreamAsync(cancellationToken), response);
+            var body = new ResponseBodyStream(response, await response.Content.ReadAsStreamAsync(cancellationToken));
             if (response.StatusCode == System.Net.HttpStatusCode.PartialContent && response.Content.Headers.ContentRange is { From: { } from, To: { } to } served)
             {
                 return new RemoteContent(body, contentType, name, to - from + 1, served.Length ?? size, new ByteRange(from, to));
@@ -609,43 +609,5 @@ public sealed partial class DropboxConnector : IFileStorageConnector
 
         private static string? Text(JsonElement element, string name) =>
             element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-    }
-
-    /// <summary>A download body that releases its HTTP response when disposed.</summary>
-    private sealed class ResponseStream(Stream inner, HttpResponseMessage response) : Stream
-    {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => inner.Length;
-        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
-        public override void Flush()
-        {
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-        public override int Read(Span<byte> buffer) => inner.Read(buffer);
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.ReadAsync(buffer, offset, count, cancellationToken);
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-                response.Dispose();
-            }
-            base.Dispose(disposing);
-        }
-
-        public override async ValueTask DisposeAsync()
-        {
-            await inner.DisposeAsync();
-            response.Dispose();
-            await base.DisposeAsync();
-        }
     }
 }

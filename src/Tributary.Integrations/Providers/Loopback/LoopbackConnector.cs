@@ -60,7 +60,7 @@ public sealed class LoopbackConnector(ProviderHttp http, string apiBaseUrl, int 
         var url = $"{apiBaseUrl}/files/{Uri.EscapeDataString(fileRemoteId)}/content";
         var response = await http.SendAsync(context, () => new HttpRequestMessage(HttpMethod.Get, url), cancellationToken);
         var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-        return new RemoteContent(new ResponseStream(body, response), response.Content.Headers.ContentType?.ToString() ?? "application/octet-stream",
+        return new RemoteContent(new ResponseBodyStream(response, body), response.Content.Headers.ContentType?.ToString() ?? "application/octet-stream",
             null, response.Content.Headers.ContentLength);
     }
 
@@ -97,44 +97,4 @@ public sealed class LoopbackConnector(ProviderHttp http, string apiBaseUrl, int 
 
     private static string? Text(JsonElement item, string name) =>
         item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    /// <summary>The response body that disposes its response with it.</summary>
-    private sealed class ResponseStream(Stream inner, HttpResponseMessage response) : Stream
-    {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            inner.ReadAsync(buffer, offset, count, cancellationToken);
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-                response.Dispose();
-            }
-            base.Dispose(disposing);
-        }
-    }
 }

@@ -99,7 +99,7 @@ public sealed class WebDavConnector : IFileStorageConnector
         var served = response.StatusCode == HttpStatusCode.PartialContent && headers.ContentRange is { From: { } from } contentRange
             ? new ByteRange(from, contentRange.To)
             : null;
-        return new RemoteContent(new ResponseStream(body, response), headers.ContentType?.ToString() ?? "application/octet-stream",
+        return new RemoteContent(new ResponseBodyStream(response, body), headers.ContentType?.ToString() ?? "application/octet-stream",
             WebDavMapper.NameOf(fileRemoteId), headers.ContentLength, served is null ? headers.ContentLength : headers.ContentRange?.Length, served);
     }
 
@@ -216,44 +216,6 @@ public sealed class WebDavConnector : IFileStorageConnector
             var baseUrl = uri.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/";
             var username = credential.TryGetProperty("username", out var n) ? n.GetString() ?? "" : "";
             return new Account(baseUrl, new Uri(baseUrl).AbsolutePath, username, baseUrl, $"{uri.Host}{uri.AbsolutePath.TrimEnd('/')}");
-        }
-    }
-
-    /// <summary>The response body that also releases the response (and its connection) when disposed.</summary>
-    private sealed class ResponseStream(Stream inner, HttpResponseMessage response) : Stream
-    {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override void Flush()
-        {
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.ReadAsync(buffer, offset, count, cancellationToken);
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-                response.Dispose();
-            }
-            base.Dispose(disposing);
-        }
-
-        public override async ValueTask DisposeAsync()
-        {
-            await inner.DisposeAsync();
-            response.Dispose();
-            await base.DisposeAsync();
         }
     }
 }

@@ -1,7 +1,7 @@
-namespace Tributary.Integrations.Providers.GoogleDrive;
+namespace Tributary.Integrations.Http;
 
 /// <summary>A streamed response body that releases its HTTP response (and connection) when disposed.</summary>
-internal sealed class ResponseBodyStream(HttpResponseMessage response, Stream body) : Stream
+public sealed class ResponseBodyStream(HttpResponseMessage response, Stream body) : Stream
 {
     public override bool CanRead => true;
     public override bool CanSeek => false;
