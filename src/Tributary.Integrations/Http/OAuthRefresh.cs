@@ -94,7 +94,8 @@ public static class OAuthRefresh
         }
     }
 
-    private static double? Seconds(JsonNode? node) => node switch
+    /// <summary>An OAuth <c>expires_in</c>, sent as a number or (by some providers) a string.</summary>
+    internal static double? Seconds(JsonNode? node) => node switch
     {
         JsonValue v when v.TryGetValue<double>(out var d) => d,
         JsonValue v when v.TryGetValue<string>(out var s) && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) => d,

@@ -160,7 +160,7 @@ internal sealed class OAuthFlow(
             {
                 credential["refresh_token"] = refresh.DeepClone();
             }
-            if (ReadSeconds(body["expires_in"]) is { } seconds)
+            if (Integrations.Http.OAuthRefresh.Seconds(body["expires_in"]) is { } seconds)
             {
                 credential["expires_at"] = time.GetUtcNow().UtcDateTime.AddSeconds(seconds).ToString("O", CultureInfo.InvariantCulture);
             }
@@ -193,11 +193,4 @@ internal sealed class OAuthFlow(
     }
 
     private static string VerifierPurpose(Guid sessionId) => $"oauth-pkce:{sessionId:N}";
-
-    private static double? ReadSeconds(JsonNode? node) => node switch
-    {
-        JsonValue v when v.TryGetValue<double>(out var d) => d,
-        JsonValue v when v.TryGetValue<string>(out var s) && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) => d,
-        _ => null,
-    };
 }
