@@ -15,6 +15,9 @@ internal sealed class ScriptedConnector(IFileStorageConnector inner) : IFileStor
     public Func<Stream, Stream>? WrapUpload { get; set; }
     public Exception? Fail { get; set; }
 
+    /// <summary>How many live calls reached this connector and were failed with <see cref="Fail"/>.</summary>
+    public int FailedCalls { get; private set; }
+
     /// <summary>Registers a scripted Sandbox for the "sandbox" integration and hands it to <paramref name="capture"/>.</summary>
     public static Action<IServiceCollection> Install(Action<ScriptedConnector> capture) => services =>
         services.AddKeyedSingleton<IFileStorageConnector>("sandbox", (sp, _) =>
@@ -32,6 +35,7 @@ internal sealed class ScriptedConnector(IFileStorageConnector inner) : IFileStor
     {
         if (Fail is not null)
         {
+            FailedCalls++;
             throw Fail;
         }
         return OnDownload?.Invoke(fileRemoteId) ?? inner.DownloadAsync(context, fileRemoteId, exportMimeType, range, cancellationToken);
@@ -41,6 +45,7 @@ internal sealed class ScriptedConnector(IFileStorageConnector inner) : IFileStor
     {
         if (Fail is not null)
         {
+            FailedCalls++;
             throw Fail;
         }
         return inner.UploadAsync(context, upload, WrapUpload?.Invoke(content) ?? content, cancellationToken);
@@ -50,6 +55,7 @@ internal sealed class ScriptedConnector(IFileStorageConnector inner) : IFileStor
     {
         if (Fail is not null)
         {
+            FailedCalls++;
             throw Fail;
         }
         return inner.CreateFolderAsync(context, name, parentRemoteId, driveRemoteId, cancellationToken);
