@@ -22,7 +22,7 @@ namespace Tributary.Integrations.Providers.Box;
 /// re-read each changed item rather than trusting the event's copy. Trashed items are deletes.
 /// Catalog roles: <c>api</c> (https://api.box.com/2.0) and <c>upload</c> (https://upload.box.com/api/2.0).
 /// </summary>
-public sealed class BoxConnector : IFileStorageConnector
+public sealed partial class BoxConnector : IFileStorageConnector, IPushSubscriptions
 {
     private static readonly JsonSerializerOptions CursorJson = new(JsonSerializerDefaults.Web);
     private readonly ProviderHttp _http;

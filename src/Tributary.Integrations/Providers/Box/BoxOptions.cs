@@ -18,8 +18,19 @@ public sealed record BoxOptions
     /// <summary>Event ids remembered per incremental run to drop Box's duplicate deliveries.</summary>
     public int EventDedupeWindow { get; init; } = 10_000;
 
+    /// <summary>
+    /// Most webhooks one account gets: Box refuses a webhook on the root folder <c>0</c>, so each top-level folder
+    /// gets its own, up to this many (Box allows 1000 per application and user). Folders beyond the cap, and files
+    /// directly in the root, are seen by the scheduled syncs only.
+    /// </summary>
+    public int MaxPushWebhooks { get; init; } = 100;
+
     public BoxOptions Validated()
     {
+        if (MaxPushWebhooks is < 1 or > 1000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxPushWebhooks), MaxPushWebhooks, "Integrations:box:MaxPushWebhooks must be between 1 and 1000.");
+        }
         if (PageSize is < 1 or > 1000)
         {
             throw new ArgumentOutOfRangeException(nameof(PageSize), PageSize, "Integrations:box:PageSize must be between 1 and 1000.");

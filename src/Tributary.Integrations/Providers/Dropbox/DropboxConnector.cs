@@ -18,7 +18,7 @@ namespace Tributary.Integrations.Providers.Dropbox;
 /// so they go out as <see cref="ChangePage.DeletedPaths"/> and every file and folder carries its
 /// <c>path_lower</c> (see docs/decisions on path deletes).
 /// </summary>
-public sealed partial class DropboxConnector : IFileStorageConnector
+public sealed partial class DropboxConnector : IFileStorageConnector, IPushSubscriptions
 {
     private const string FullPrefix = "full:";
     private const string FeedPrefix = "feed:";

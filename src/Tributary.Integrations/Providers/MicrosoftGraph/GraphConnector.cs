@@ -22,7 +22,7 @@ namespace Tributary.Integrations.Providers.MicrosoftGraph;
 /// during a long first read is lost. Permissions come from <c>/permissions</c>, 20 items per
 /// <c>$batch</c>. A 410 on a delta link restarts the whole read as a full snapshot.
 /// </remarks>
-public abstract class GraphConnector : IFileStorageConnector
+public abstract partial class GraphConnector : IFileStorageConnector, IPushSubscriptions
 {
     /// <summary>Set on requests to pre-authenticated URLs (download redirects, upload sessions): they must not carry the bearer token.</summary>
     public static readonly HttpRequestOptionsKey<bool> Preauthenticated = new("tributary.graph.preauthenticated");

@@ -9,6 +9,9 @@ public sealed record GraphConnectorOptions
     /// <summary>Upload fragments must be multiples of 320 KiB (except the last).</summary>
     public const int UploadFragmentUnit = 320 * 1024;
 
+    /// <summary>Graph's longest lifetime for a driveItem subscription.</summary>
+    public const int MaxDriveItemSubscriptionMinutes = 42_300;
+
     /// <summary>The <c>$top</c> hint sent with delta and directory listings; null lets Graph choose (it does anyway).</summary>
     public int? PageSize { get; init; }
 
@@ -23,6 +26,12 @@ public sealed record GraphConnectorOptions
 
     /// <summary>How often an incremental sync re-reads users and groups (they have no cheap change feed here).</summary>
     public TimeSpan DirectoryRefreshInterval { get; init; } = TimeSpan.FromHours(6);
+
+    /// <summary>
+    /// How far ahead a change-notification subscription is asked to expire. Graph allows at most 42,300 minutes
+    /// (about 29.4 days) for driveItem subscriptions; a little less leaves room for clock skew.
+    /// </summary>
+    public TimeSpan PushSubscriptionLifetime { get; init; } = TimeSpan.FromMinutes(42_000);
 
     /// <summary>First back-off step for 5xx and connection failures (doubles per attempt).</summary>
     public TimeSpan RetryBaseBackoff { get; init; } = TimeSpan.FromSeconds(1);
@@ -46,6 +55,11 @@ public sealed record GraphConnectorOptions
         if (BatchSize is < 1 or > 20)
         {
             throw new InvalidOperationException($"Integrations:{slug}:BatchSize must be between 1 and 20, not {BatchSize}.");
+        }
+        if (PushSubscriptionLifetime <= TimeSpan.Zero || PushSubscriptionLifetime > TimeSpan.FromMinutes(MaxDriveItemSubscriptionMinutes))
+        {
+            throw new InvalidOperationException(
+                $"Integrations:{slug}:PushSubscriptionLifetime must be positive and at most {MaxDriveItemSubscriptionMinutes} minutes, not {PushSubscriptionLifetime}.");
         }
         return this;
     }
