@@ -18,7 +18,7 @@ public sealed class BoxComplianceTests : ConnectorComplianceTests
 /// <summary>Starts the Box fake and a connector pointed at it the way the platform builds one.</summary>
 internal static class BoxTestBed
 {
-    public static async Task<(ConnectorTestBed Bed, BoxFake Fake)> StartAsync(int pageSize, Action<BoxFake>? configure = null)
+    public static async Task<(ConnectorTestBed Bed, BoxFake Fake)> StartAsync(int pageSize, Action<BoxFake>? configure = null, int maxPushWebhooks = 100)
     {
         var tree = new FakeFileTree(BoxFake.NumericIds()).SeedStandard(25);
         var fake = await BoxFake.StartAsync(tree);
@@ -30,7 +30,7 @@ internal static class BoxTestBed
         // The platform's client: redirects followed (SocketsHttpHandler's default).
         var client = new HttpClient(new SocketsHttpHandler()) { Timeout = Timeout.InfiniteTimeSpan };
         var connector = new BoxConnector(integration, client, TimeProvider.System,
-            new BoxOptions { PageSize = pageSize, SimpleUploadLimit = 1024 * 1024 });
+            new BoxOptions { PageSize = pageSize, SimpleUploadLimit = 1024 * 1024, MaxPushWebhooks = maxPushWebhooks });
         var credentials = new RefreshingTestCredential(fake.Tokens.Grant(), fake.TokenUrl, new HttpClient());
         var world = new FakeTreeWorld(tree, fake.Host, fake.Tokens, r => r.Path.StartsWithSegments("/2.0", StringComparison.Ordinal) || r.Path.StartsWithSegments("/api/2.0", StringComparison.Ordinal));
         return (new ConnectorTestBed(connector, new BoxWorld(world, fake), credentials), fake);

@@ -20,7 +20,7 @@ namespace Tributary.Server.Tests.Connectors.Box;
 /// redirects. Events are derived from the tree's journal the way Box emits them (one per change, one
 /// ITEM_TRASH for a trashed folder, redelivered duplicates). Every exchange is checked against Box's OpenAPI.
 /// </summary>
-internal sealed class BoxFake : IFakeDialect, IAsyncDisposable
+internal sealed partial class BoxFake : IFakeDialect, IAsyncDisposable
 {
     public const long StreamBase = 1152922976252290000;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -37,6 +37,11 @@ internal sealed class BoxFake : IFakeDialect, IAsyncDisposable
         Tree = tree;
         Tokens = tokens;
         Baseline();
+        foreach (var item in Tree.Items)
+        {
+            _webhookSeen[item.Id] = (item.Name, item.ParentId);
+        }
+        Tree.Changed += DeliverWebhooks;
     }
 
     public FakeFileTree Tree { get; }
@@ -102,6 +107,7 @@ internal sealed class BoxFake : IFakeDialect, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Notifier.Dispose();
         await Host.DisposeAsync();
         await DownloadHost.DisposeAsync();
     }
@@ -149,6 +155,7 @@ internal sealed class BoxFake : IFakeDialect, IAsyncDisposable
         app.MapPost("/api/2.0/files/upload_sessions", Authorized(CreateSessionAsync));
         app.MapPut("/api/2.0/files/upload_sessions/{id}", Authorized(UploadPartAsync));
         app.MapPost("/api/2.0/files/upload_sessions/{id}/commit", Authorized(CommitAsync));
+        MapWebhooks(app);
     }
 
     private RequestDelegate Authorized(Func<HttpContext, Task> handler) => context =>

@@ -21,7 +21,7 @@ namespace Tributary.Server.Tests.Connectors.Dropbox;
 /// folders (a folder with group or user grants), explicit file members, and shared links (anyone →
 /// public, domain → team). Refresh tokens are not rotated, as at Dropbox.
 /// </summary>
-internal sealed class DropboxFake : IFakeDialect
+internal sealed partial class DropboxFake : IFakeDialect
 {
     public const string RootNamespaceId = "3235641";
     private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
@@ -37,6 +37,7 @@ internal sealed class DropboxFake : IFakeDialect
         Time = time;
         Tree = new FakeFileTree(_ => "id:" + RandomToken(22), time);
         Tree.Drives.Add(new FakeDrive(RootNamespaceId, "Dropbox", time.GetUtcNow().AddDays(-30)));
+        Tree.Changed += NotifyWebhook;
     }
 
     public TimeProvider Time { get; }

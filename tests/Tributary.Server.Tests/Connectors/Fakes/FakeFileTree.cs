@@ -156,6 +156,12 @@ internal sealed class FakeFileTree(Func<bool, string> newId, TimeProvider? time 
 
     public List<FakeDrive> Drives { get; } = [];
     public List<FakeUser> Users { get; } = [];
+
+    /// <summary>
+    /// Raised after each journalled change (outside the lock), with the item as changed: fakes of providers
+    /// that push turn it into the provider's notification.
+    /// </summary>
+    public event Action<FakeChange, FakeItem>? Changed;
     public List<FakeGroup> Groups { get; } = [];
 
     public FakeUser Me => Users.First(u => u.IsMe);
@@ -244,6 +250,24 @@ internal sealed class FakeFileTree(Func<bool, string> newId, TimeProvider? time 
             item.ModifiedAt = _time.GetUtcNow();
             _journal.Add(new FakeChange(++_sequence, id, Removed: true));
         }
+        Raise(id);
+    }
+
+    private void Raise(string id)
+    {
+        if (Changed is not { } changed)
+        {
+            return;
+        }
+        FakeChange change;
+        FakeItem item;
+        lock (_lock)
+        {
+            // The newest journal entry is this item's: callers raise right after journalling it (the lock is reentrant).
+            change = _journal.FindLast(c => c.ItemId == id)!;
+            item = _items[id];
+        }
+        changed(change, item);
     }
 
     /// <summary>The latest change per item after <paramref name="sequence"/>, oldest first.</summary>
@@ -329,6 +353,7 @@ internal sealed class FakeFileTree(Func<bool, string> newId, TimeProvider? time 
             _items.Add(item.Id, item);
             _journal.Add(new FakeChange(++_sequence, item.Id, Removed: false));
         }
+        Raise(item.Id);
         return item;
     }
 
@@ -342,5 +367,6 @@ internal sealed class FakeFileTree(Func<bool, string> newId, TimeProvider? time 
             item.ModifiedAt = _time.GetUtcNow();
             _journal.Add(new FakeChange(++_sequence, id, Removed: false));
         }
+        Raise(id);
     }
 }

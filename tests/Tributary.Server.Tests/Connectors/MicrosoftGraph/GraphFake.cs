@@ -32,7 +32,7 @@ internal sealed record FakeSite(string Id, string DisplayName, IReadOnlyList<str
 /// conflict behaviour, and the identity platform's token endpoint (rotating refresh tokens) under
 /// <c>/{tenant}/oauth2/v2.0/</c>. Errors use Graph's <c>{"error": {"code", "message"}}</c>.
 /// </summary>
-internal sealed class GraphFake : IFakeDialect
+internal sealed partial class GraphFake : IFakeDialect
 {
     public const long SimpleUploadMaximum = 4L * 1024 * 1024;
     private const int Fragment = 320 * 1024;
@@ -49,6 +49,7 @@ internal sealed class GraphFake : IFakeDialect
         Tenant = flavor == GraphFlavor.OneDrive ? "common" : "organizations";
         Tokens = new FakeTokens(rotateRefreshTokens: true);
         Tree = new FakeFileTree(folder => GraphItemId.Format(Tree!.Drives[0].Id, NewItemId()));
+        Tree.Changed += NotifySubscribers;
     }
 
     public GraphFlavor Flavor { get; }
@@ -204,6 +205,12 @@ internal sealed class GraphFake : IFakeDialect
                 return await CreateFolderAsync(context!, driveId, parentRef);
             case ("PUT" or "POST", ["drives", var driveId, "items", ..]) when path.Contains(":/", StringComparison.Ordinal):
                 return await ColonAddressedAsync(context!, method, driveId, path);
+            case ("POST", ["subscriptions"]):
+                return await CreateSubscriptionAsync(context!);
+            case ("PATCH", ["subscriptions", var subscriptionId]):
+                return await RenewSubscriptionAsync(context!, subscriptionId);
+            case ("DELETE", ["subscriptions", var subscriptionId]):
+                return DeleteSubscription(subscriptionId);
             default:
                 return (400, ErrorJson("invalidRequest", $"The fake has no route for {method} {path}."));
         }
