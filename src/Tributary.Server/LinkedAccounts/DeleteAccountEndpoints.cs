@@ -17,11 +17,14 @@ internal static class DeleteAccountEndpoints
     }
 
     internal static async Task<IResult> DeleteAsync(
-        HttpContext http, TenantContext tenant, TributaryDbContext db, AuditTrail audit, Events.IAccountEvents events, CancellationToken ct)
+        HttpContext http, TenantContext tenant, TributaryDbContext db, AuditTrail audit, Events.IAccountEvents events,
+        Push.PushSubscriptionManager push, CancellationToken ct)
     {
         var account = await db.LinkedAccounts.SingleOrDefaultAsync(a => a.Id == tenant.RequiredLinkedAccountId, ct);
         if (account is not null)
         {
+            // Best effort and time-boxed: a provider that fails never blocks the deletion.
+            await push.StopAllAsync([account], ct);
             // Credentials, issues and synced rows go with the account (cascading foreign keys).
             // LinkedAccount.deleted is built now, while the account still exists, and commits with the delete.
             await events.DeletedAsync(db, account, ct);

@@ -23,7 +23,7 @@ internal enum LinkSessionState
 /// token. The pages and OAuth callback call this; it is the only code that creates linked accounts.
 /// </summary>
 internal sealed class LinkFlow(TributaryDbContext db, CredentialVault vault, IntegrationCatalog catalog, TimeProvider time, Sync.SyncScheduler syncs,
-    Events.IAccountEvents events)
+    Events.IAccountEvents events, Push.PushSubscriptionRequests pushSubscriptions)
 {
     /// <summary>Looks a session up by its link token. The token is the end user's only credential, so tenant filters do not apply.</summary>
     public async Task<(LinkSessionState State, LinkSession? Session)> FindAsync(string linkToken, CancellationToken ct)
@@ -82,6 +82,7 @@ internal sealed class LinkFlow(TributaryDbContext db, CredentialVault vault, Int
         // The initial sync starts right after linking, on whichever replica picks the job up. Were this
         // lost to a crash right here, housekeeping starts the initial sync of accounts that never had one.
         await syncs.RequestNowAsync(account.Id, "linked", full: false, ct);
+        await pushSubscriptions.RequestAsync(account.Id, ct);
         return publicToken;
     }
 
@@ -112,6 +113,7 @@ internal sealed class LinkFlow(TributaryDbContext db, CredentialVault vault, Int
         // The initial sync starts right after linking, on whichever replica picks the job up. Were this
         // lost to a crash right here, housekeeping starts the initial sync of accounts that never had one.
         await syncs.RequestNowAsync(account.Id, "linked", full: false, ct);
+        await pushSubscriptions.RequestAsync(account.Id, ct);
         return account;
     }
 

@@ -71,6 +71,10 @@ internal sealed class PushChannels(CredentialVault vault, TimeProvider time)
             .Where(c => c.Provider == provider && externalIds.Contains(c.ExternalId) && (organizationId == null || c.OrganizationId == organizationId))
             .ToListAsync(ct);
 
+    /// <summary>The channel's secret in clear, to hand back to the provider when it is renewed (Graph keeps its clientState).</summary>
+    public async Task<string> OpenSecretAsync(TributaryDbContext db, PushChannel channel, CancellationToken ct) =>
+        channel.Secret is null ? throw new InvalidOperationException($"Push channel {channel.Id} has no secret.") : await vault.OpenStringAsync(db, channel.Secret, Purpose(channel.Id), ct);
+
     /// <summary>Constant-time comparison of what the provider echoed with the channel's secret.</summary>
     public async Task<bool> SecretMatchesAsync(TributaryDbContext db, PushChannel channel, string? presented, CancellationToken ct)
     {

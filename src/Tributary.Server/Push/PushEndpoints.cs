@@ -222,8 +222,11 @@ internal static class PushServices
 {
     public static IServiceCollection AddPush(this IServiceCollection services)
     {
-        services.AddOptions<PushOptions>().BindConfiguration(PushOptions.SectionName);
+        services.AddOptions<PushOptions>().BindConfiguration(PushOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<PushOptions>, PushOptionsValidator>();
         services.AddSingleton<PushChannels>();
+        services.AddSingleton<PushSubscriptionManager>();
+        services.AddSingleton<PushSubscriptionRequests>();
         services.AddSingleton<PushDebouncer>();
         Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<ISyncRequests, SchedulerSyncRequests>(services);
         return services;

@@ -16,6 +16,9 @@ internal sealed class Leases(IServiceScopeFactory scopes, TimeProvider time)
 
     public static string Refresh(Guid linkedAccountId) => $"refresh:{linkedAccountId:N}";
 
+    /// <summary>Creating, renewing or stopping the account's provider push subscriptions.</summary>
+    public static string Push(Guid linkedAccountId) => $"push:{linkedAccountId:N}";
+
     /// <summary>Takes <paramref name="name"/> if it is free or expired; null when someone else holds it.</summary>
     public async Task<LeaseHandle?> TryAcquireAsync(string name, TimeSpan duration, CancellationToken ct)
     {

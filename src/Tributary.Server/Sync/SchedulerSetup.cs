@@ -20,6 +20,7 @@ internal static class SchedulerSetup
     {
         services.AddOptions<SyncOptions>().BindConfiguration(SyncOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         var options = configuration.GetSection(SyncOptions.SectionName).Get<SyncOptions>() ?? new SyncOptions();
+        var push = configuration.GetSection(Push.PushOptions.SectionName).Get<Push.PushOptions>() ?? new Push.PushOptions();
 
         services.AddQuartz(q =>
         {
@@ -54,6 +55,11 @@ internal static class SchedulerSetup
             q.AddJob<HousekeepingJob>(j => j.WithIdentity(HousekeepingJob.Key).StoreDurably().DisallowConcurrentExecution());
             q.AddTrigger(t => t.ForJob(HousekeepingJob.Key).WithIdentity(HousekeepingJob.Key.Name, HousekeepingJob.Key.Group)
                 .StartNow().WithSimpleSchedule(s => s.WithInterval(HousekeepingJob.Interval).RepeatForever()));
+            // Provider push subscriptions: subscribe, renew before expiry (does nothing without Push:PublicBaseUrl).
+            q.AddJob<Push.PushSubscriptionJob>(j => j.WithIdentity(Push.PushSubscriptionJob.SweepKey).StoreDurably().DisallowConcurrentExecution());
+            q.AddTrigger(t => t.ForJob(Push.PushSubscriptionJob.SweepKey)
+                .WithIdentity(Push.PushSubscriptionJob.SweepKey.Name, Push.PushSubscriptionJob.SweepKey.Group)
+                .StartNow().WithSimpleSchedule(s => s.WithInterval(push.SubscriptionCheckInterval).RepeatForever()));
         });
         services.AddSingleton<SyncScheduler>();
         services.AddSingleton<SyncFrequencies>();

@@ -16,9 +16,10 @@ namespace Tributary.Integrations.Providers.GoogleDrive;
 /// (<c>files.list</c> over all drives); an incremental read follows <c>changes.list</c> from the
 /// stored token. Downloads stream <c>alt=media</c> (with Range) or <c>files.export</c> for Google
 /// Workspace documents; uploads are multipart up to <see cref="GoogleDriveOptions.SimpleUploadLimit"/>
-/// and resumable (256 KiB-multiple chunks, <c>308 Resume Incomplete</c>) above it.
+/// and resumable (256 KiB-multiple chunks, <c>308 Resume Incomplete</c>) above it. Push: one
+/// <c>changes.watch</c> channel per account over the same user-wide feed the sync reads.
 /// </summary>
-public sealed class GoogleDriveConnector : IFileStorageConnector
+public sealed class GoogleDriveConnector : IFileStorageConnector, IPushSubscriptions
 {
     public const string Slug = "google-drive";
 
@@ -48,6 +49,7 @@ public sealed class GoogleDriveConnector : IFileStorageConnector
     };
 
     private readonly ProviderHttp _http;
+    private readonly TimeProvider _time;
     private readonly GoogleDriveOptions _options;
     private readonly string _api;
     private readonly string _upload;
@@ -58,6 +60,7 @@ public sealed class GoogleDriveConnector : IFileStorageConnector
         _options = (options ?? new GoogleDriveOptions()).Validated();
         _api = integration.ApiBaseUrl("api");
         _upload = integration.ApiBaseUrl("upload");
+        _time = time;
         _http = new ProviderHttp(http, time, new ProviderHttpOptions
         {
             Provider = "Google Drive",
@@ -281,6 +284,86 @@ public sealed class GoogleDriveConnector : IFileStorageConnector
         }
         while (pageToken is not null);
         return result;
+    }
+
+    // ---------------------------------------------------------------- push (changes.watch)
+
+    public string PushProvider => "google-drive";
+
+    /// <summary>
+    /// Watches the user-wide change feed (the one <see cref="ReadChangesAsync"/> follows, shared drives
+    /// included) from a fresh start token: the channel only says "something changed"; the sync reads
+    /// what from its own cursor.
+    /// </summary>
+    public async Task<IReadOnlyList<PushSubscription>> SubscribeAsync(ConnectorContext context, PushTarget target, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(target);
+        using var token = await GetJsonAsync(context, Url(_api, "changes/startPageToken", ("supportsAllDrives", "true"), ("fields", "startPageToken")), cancellationToken);
+        var startToken = GoogleDriveMapper.Str(token.RootElement, "startPageToken")
+            ?? throw new ProviderException(ProviderErrorKind.Transient, "Google Drive returned no startPageToken.");
+        var expiration = _time.GetUtcNow() + _options.ChannelLifetime;
+        var channel = JsonSerializer.Serialize(new Dictionary<string, string>
+        {
+            ["id"] = Guid.NewGuid().ToString("N"),
+            ["type"] = "web_hook",
+            ["address"] = target.NotificationUrl.AbsoluteUri,
+            ["token"] = target.Secret,
+            ["expiration"] = expiration.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
+        });
+        using var created = await _http.SendForJsonAsync(context, () => new HttpRequestMessage(HttpMethod.Post, Url(_api, "changes/watch",
+            ("pageToken", startToken), ("includeItemsFromAllDrives", "true"), ("supportsAllDrives", "true"), ("includeRemoved", "true")))
+        {
+            Content = new StringContent(channel, Encoding.UTF8, "application/json"),
+        }, cancellationToken);
+        var id = GoogleDriveMapper.Str(created.RootElement, "id") ?? throw new ProviderException(ProviderErrorKind.Transient, "Google Drive's watch answer has no channel id.");
+        var resourceId = GoogleDriveMapper.Str(created.RootElement, "resourceId")
+            ?? throw new ProviderException(ProviderErrorKind.Transient, "Google Drive's watch answer has no resourceId (needed to stop the channel).");
+        var granted = long.TryParse(GoogleDriveMapper.Str(created.RootElement, "expiration"), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
+            ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+            : expiration;
+        return [new PushSubscription(id, resourceId, granted)];
+    }
+
+    /// <summary>
+    /// Drive channels cannot be extended: a new channel is opened first (so no change falls between
+    /// the two), then the old one is stopped. Stopping the old one is best effort: it expires anyway.
+    /// </summary>
+    public async Task<PushSubscription> RenewAsync(ConnectorContext context, PushSubscription current, PushTarget target, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        var fresh = (await SubscribeAsync(context, target, cancellationToken))[0];
+        try
+        {
+            await UnsubscribeAsync(context, current, cancellationToken);
+        }
+        catch (ProviderException e) when (e.Kind is ProviderErrorKind.Transient or ProviderErrorKind.RateLimited or ProviderErrorKind.InvalidRequest)
+        {
+            // The old channel lapses at its expiry; notifications it sends meanwhile only cause one more incremental sync.
+        }
+        return fresh;
+    }
+
+    public async Task UnsubscribeAsync(ConnectorContext context, PushSubscription current, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(current);
+        if (current.ResourceId is null)
+        {
+            throw new ProviderException(ProviderErrorKind.InvalidRequest, $"Drive channel {current.ExternalId} has no resourceId, so it cannot be stopped; it lapses at its expiry.");
+        }
+        var body = JsonSerializer.Serialize(new Dictionary<string, string> { ["id"] = current.ExternalId, ["resourceId"] = current.ResourceId });
+        try
+        {
+            using var stopped = await _http.SendAsync(context, () => new HttpRequestMessage(HttpMethod.Post, Url(_api, "channels/stop"))
+            {
+                Content = new StringContent(body, Encoding.UTF8, "application/json"),
+            }, cancellationToken, HttpCompletionOption.ResponseContentRead);
+        }
+        catch (ProviderException e) when (e.Kind == ProviderErrorKind.NotFound)
+        {
+            // Already stopped or expired.
+        }
     }
 
     // ---------------------------------------------------------------- downloads

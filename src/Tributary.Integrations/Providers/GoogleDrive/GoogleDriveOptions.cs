@@ -30,6 +30,12 @@ public sealed record GoogleDriveOptions
     /// <summary>Attempts per request for rate limits and 5xx before the call fails for the scheduler to retry.</summary>
     public int MaxAttempts { get; init; } = 6;
 
+    /// <summary>
+    /// How long a <c>changes.watch</c> channel is asked to live. Google caps changes channels at one
+    /// week and may grant less; the expiry it answers is what is recorded and renewed before.
+    /// </summary>
+    public TimeSpan ChannelLifetime { get; init; } = TimeSpan.FromDays(7);
+
     /// <summary>Throws a message naming the setting to fix when a value is out of Google's bounds.</summary>
     public GoogleDriveOptions Validated()
     {
@@ -39,6 +45,7 @@ public sealed record GoogleDriveOptions
         Check(SimpleUploadLimit >= 0, nameof(SimpleUploadLimit), "zero or more");
         Check(BaseBackoff >= TimeSpan.Zero, nameof(BaseBackoff), "zero or more");
         Check(MaxAttempts >= 1, nameof(MaxAttempts), "at least 1");
+        Check(ChannelLifetime > TimeSpan.Zero && ChannelLifetime <= TimeSpan.FromDays(7), nameof(ChannelLifetime), "more than zero and at most 7 days (Google's limit)");
         return this;
     }
 

@@ -22,7 +22,8 @@ internal static class CredentialsEndpoints
     }
 
     internal static async Task<Ok<JsonObject>> DeleteAsync(
-        Guid registeredUserId, string slug, HttpContext http, TenantContext tenant, TributaryDbContext db, AuditTrail audit, CancellationToken ct)
+        Guid registeredUserId, string slug, HttpContext http, TenantContext tenant, TributaryDbContext db, AuditTrail audit,
+        Push.PushSubscriptionManager push, CancellationToken ct)
     {
         var user = await RegisteredUsersEndpoints.FindAsync(db, registeredUserId, ct);
         var accounts = await AgentCredentials.Owned(db, user, AuthScopes.Individual).Where(a => a.IntegrationSlug == slug).ToListAsync(ct);
@@ -30,6 +31,8 @@ internal static class CredentialsEndpoints
         {
             throw ApiException.NotFound($"Registered user {registeredUserId} has no credential for \"{slug}\".");
         }
+        // Best effort and time-boxed: a provider that fails never blocks the deletion.
+        await push.StopAllAsync(accounts, ct);
         // Credentials, issues and synced rows go with the accounts (cascading foreign keys).
         db.LinkedAccounts.RemoveRange(accounts);
         audit.Record(db, user.OrganizationId, AuditActor.ApiKey(http, tenant.ApiKeyName!), AgentAuditEvents.CredentialDeleted,
