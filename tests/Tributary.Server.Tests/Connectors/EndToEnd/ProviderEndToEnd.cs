@@ -107,7 +107,7 @@ internal static class ProviderEndToEnd
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(expected.DownloadBytes)), downloaded.GetProperty("sha256").GetString());
     }
 
-    private static async Task WaitForInitialSyncAsync(TributaryApplication app, Guid accountId)
+    internal static async Task WaitForInitialSyncAsync(TributaryApplication app, Guid accountId)
     {
         var deadline = TimeProvider.System.GetUtcNow().AddSeconds(120);
         while (true)
@@ -126,7 +126,7 @@ internal static class ProviderEndToEnd
         }
     }
 
-    private static async Task<JsonElement> WaitForEventAsync(IPage page, string type)
+    internal static async Task<JsonElement> WaitForEventAsync(IPage page, string type)
     {
         await page.WaitForFunctionAsync("type => (window.linkEvents || []).some(e => e.type === type)", type);
         var events = await page.EvaluateAsync<JsonElement>("() => window.linkEvents || []");
