@@ -49,12 +49,19 @@ internal sealed class PushSubscriptionJob(PushSubscriptionManager manager, ILogg
 }
 
 /// <summary>Asks for one account's push subscription pass now (after linking), on whichever replica runs jobs.</summary>
-internal sealed class PushSubscriptionRequests(ISchedulerFactory schedulers, ILogger<PushSubscriptionRequests> logger)
+internal sealed class PushSubscriptionRequests(ISchedulerFactory schedulers, PushSubscriptionManager manager, ILogger<PushSubscriptionRequests> logger)
 {
     public static JobKey JobFor(Guid linkedAccountId) => new(linkedAccountId.ToString("N"), PushSubscriptionJob.Group);
 
-    public async Task RequestAsync(Guid linkedAccountId, CancellationToken ct = default)
+    /// <summary>Schedules the pass if push is on and the account's provider pushes; otherwise does nothing.</summary>
+    public async Task RequestAsync(Data.Entities.LinkedAccount account, CancellationToken ct = default)
     {
+        ArgumentNullException.ThrowIfNull(account);
+        if (!manager.Enabled || manager.Find(account.IntegrationSlug) is null)
+        {
+            return;
+        }
+        var linkedAccountId = account.Id;
         var job = JobBuilder.Create<PushSubscriptionJob>().WithIdentity(JobFor(linkedAccountId)).DisallowConcurrentExecution()
             .UsingJobData(PushSubscriptionJob.AccountKey, linkedAccountId.ToString("N")).Build();
         var trigger = TriggerBuilder.Create(TimeProvider.System).WithIdentity(new TriggerKey($"{linkedAccountId:N}.{Guid.NewGuid():N}", PushSubscriptionJob.Group))

@@ -160,6 +160,9 @@ internal sealed class FakeFileTree(Func<bool, string> newId, TimeProvider? time 
 
     public FakeUser Me => Users.First(u => u.IsMe);
 
+    /// <summary>Raised after every journalled mutation (providers that push notify their subscribers from it).</summary>
+    public event Action? Changed;
+
     /// <summary>The latest journal sequence (0 when nothing happened yet).</summary>
     public long Sequence
     {
@@ -244,6 +247,7 @@ internal sealed class FakeFileTree(Func<bool, string> newId, TimeProvider? time 
             item.ModifiedAt = _time.GetUtcNow();
             _journal.Add(new FakeChange(++_sequence, id, Removed: true));
         }
+        Changed?.Invoke();
     }
 
     /// <summary>The latest change per item after <paramref name="sequence"/>, oldest first.</summary>
@@ -329,6 +333,7 @@ internal sealed class FakeFileTree(Func<bool, string> newId, TimeProvider? time 
             _items.Add(item.Id, item);
             _journal.Add(new FakeChange(++_sequence, item.Id, Removed: false));
         }
+        Changed?.Invoke();
         return item;
     }
 
@@ -342,5 +347,6 @@ internal sealed class FakeFileTree(Func<bool, string> newId, TimeProvider? time 
             item.ModifiedAt = _time.GetUtcNow();
             _journal.Add(new FakeChange(++_sequence, id, Removed: false));
         }
+        Changed?.Invoke();
     }
 }
