@@ -26,7 +26,7 @@ internal sealed class PushSubscriptionJob(PushSubscriptionManager manager, ILogg
         {
             if (Guid.TryParseExact(named, "N", out var accountId))
             {
-                var outcome = await manager.MaintainAsync(accountId, cancellationToken);
+                var outcome = await TryMaintainAsync(accountId, cancellationToken);
                 logger.LogInformation("Push subscription of linked account {LinkedAccountId}: {Outcome}", accountId, outcome);
             }
             return;
@@ -37,13 +37,28 @@ internal sealed class PushSubscriptionJob(PushSubscriptionManager manager, ILogg
         foreach (var accountId in due)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var outcome = await manager.MaintainAsync(accountId, cancellationToken);
+            var outcome = await TryMaintainAsync(accountId, cancellationToken);
             outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
         }
         if (due.Count > 0)
         {
             logger.LogInformation("Push subscriptions: {Due} accounts due, {Outcomes}", due.Count,
                 string.Join(", ", outcomes.Select(o => $"{o.Value} {o.Key}")));
+        }
+    }
+
+    /// <summary>One account's pass; a store or vault failure is logged and the sweep goes on with the next account.</summary>
+    private async Task<PushMaintenance> TryMaintainAsync(Guid accountId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await manager.MaintainAsync(accountId, cancellationToken);
+        }
+        catch (Exception e) when (e is InvalidOperationException or Microsoft.EntityFrameworkCore.DbUpdateException or System.Data.Common.DbException
+                                     or System.Security.Cryptography.CryptographicException or TimeoutException or System.Text.Json.JsonException)
+        {
+            logger.LogError(e, "Push subscription pass of linked account {LinkedAccountId} failed", accountId);
+            return PushMaintenance.Failed;
         }
     }
 }

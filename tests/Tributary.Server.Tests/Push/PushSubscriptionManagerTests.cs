@@ -252,6 +252,10 @@ public sealed class PushSubscriptionManagerTests
     public async Task A_provider_failure_opens_an_issue_leaves_syncs_alone_and_is_resolved_by_the_next_success(DatabaseKind kind)
     {
         await using var setup = await LinkAsync(kind);
+        // A rate limit is a wait, not a failure: no issue, the next sweep tries again.
+        setup.Script.FailSubscribe = ProviderErrorKind.RateLimited;
+        Assert.Equal(PushMaintenance.RateLimited, await setup.MaintainAsync());
+        Assert.Empty(await setup.IssuesAsync());
         setup.Script.FailSubscribe = ProviderErrorKind.Transient;
 
         Assert.Equal(PushMaintenance.Failed, await setup.MaintainAsync());
