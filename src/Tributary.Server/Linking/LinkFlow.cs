@@ -82,7 +82,7 @@ internal sealed class LinkFlow(TributaryDbContext db, CredentialVault vault, Int
         // The initial sync starts right after linking, on whichever replica picks the job up. Were this
         // lost to a crash right here, housekeeping starts the initial sync of accounts that never had one.
         await syncs.RequestNowAsync(account.Id, "linked", full: false, ct);
-        await pushSubscriptions.RequestAsync(account.Id, ct);
+        await pushSubscriptions.RequestAsync(account, ct);
         return publicToken;
     }
 
@@ -113,7 +113,7 @@ internal sealed class LinkFlow(TributaryDbContext db, CredentialVault vault, Int
         // The initial sync starts right after linking, on whichever replica picks the job up. Were this
         // lost to a crash right here, housekeeping starts the initial sync of accounts that never had one.
         await syncs.RequestNowAsync(account.Id, "linked", full: false, ct);
-        await pushSubscriptions.RequestAsync(account.Id, ct);
+        await pushSubscriptions.RequestAsync(account, ct);
         return account;
     }
 

@@ -49,7 +49,8 @@ internal sealed class PushOptionsValidator : Microsoft.Extensions.Options.IValid
         var failures = new List<string>();
         if (options.PublicBaseUrl is { } url && (!url.IsAbsoluteUri || url.Scheme is not ("https" or "http") || !string.IsNullOrEmpty(url.Query)))
         {
-            failures.Add($"Push:PublicBaseUrl must be an absolute https:// address without a query (providers deliver to it); \"{url}\" is not.");
+            failures.Add($"Push:PublicBaseUrl must be an absolute https:// address without a query, where providers can reach this server " +
+                $"(e.g. Push__PublicBaseUrl=https://tributary.example.com); \"{url}\" is not.");
         }
         if (options.RenewBefore <= TimeSpan.Zero)
         {

@@ -26,7 +26,7 @@ internal sealed class PushSubscriptionJob(PushSubscriptionManager manager, ILogg
         {
             if (Guid.TryParseExact(named, "N", out var accountId))
             {
-                var outcome = await manager.MaintainAsync(accountId, cancellationToken);
+                var outcome = await TryMaintainAsync(accountId, cancellationToken);
                 logger.LogInformation("Push subscription of linked account {LinkedAccountId}: {Outcome}", accountId, outcome);
             }
             return;
@@ -37,7 +37,7 @@ internal sealed class PushSubscriptionJob(PushSubscriptionManager manager, ILogg
         foreach (var accountId in due)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var outcome = await manager.MaintainAsync(accountId, cancellationToken);
+            var outcome = await TryMaintainAsync(accountId, cancellationToken);
             outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
         }
         if (due.Count > 0)
@@ -46,15 +46,37 @@ internal sealed class PushSubscriptionJob(PushSubscriptionManager manager, ILogg
                 string.Join(", ", outcomes.Select(o => $"{o.Value} {o.Key}")));
         }
     }
+
+    /// <summary>One account's pass; a store or vault failure is logged and the sweep goes on with the next account.</summary>
+    private async Task<PushMaintenance> TryMaintainAsync(Guid accountId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await manager.MaintainAsync(accountId, cancellationToken);
+        }
+        catch (Exception e) when (e is InvalidOperationException or Microsoft.EntityFrameworkCore.DbUpdateException or System.Data.Common.DbException
+                                     or System.Security.Cryptography.CryptographicException or TimeoutException or System.Text.Json.JsonException)
+        {
+            logger.LogError(e, "Push subscription pass of linked account {LinkedAccountId} failed", accountId);
+            return PushMaintenance.Failed;
+        }
+    }
 }
 
 /// <summary>Asks for one account's push subscription pass now (after linking), on whichever replica runs jobs.</summary>
-internal sealed class PushSubscriptionRequests(ISchedulerFactory schedulers, ILogger<PushSubscriptionRequests> logger)
+internal sealed class PushSubscriptionRequests(ISchedulerFactory schedulers, PushSubscriptionManager manager, ILogger<PushSubscriptionRequests> logger)
 {
     public static JobKey JobFor(Guid linkedAccountId) => new(linkedAccountId.ToString("N"), PushSubscriptionJob.Group);
 
-    public async Task RequestAsync(Guid linkedAccountId, CancellationToken ct = default)
+    /// <summary>Schedules the pass if push is on and the account's provider pushes; otherwise does nothing.</summary>
+    public async Task RequestAsync(Data.Entities.LinkedAccount account, CancellationToken ct = default)
     {
+        ArgumentNullException.ThrowIfNull(account);
+        if (!manager.Enabled || manager.Find(account.IntegrationSlug) is null)
+        {
+            return;
+        }
+        var linkedAccountId = account.Id;
         var job = JobBuilder.Create<PushSubscriptionJob>().WithIdentity(JobFor(linkedAccountId)).DisallowConcurrentExecution()
             .UsingJobData(PushSubscriptionJob.AccountKey, linkedAccountId.ToString("N")).Build();
         var trigger = TriggerBuilder.Create(TimeProvider.System).WithIdentity(new TriggerKey($"{linkedAccountId:N}.{Guid.NewGuid():N}", PushSubscriptionJob.Group))

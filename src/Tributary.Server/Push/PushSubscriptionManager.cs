@@ -23,6 +23,9 @@ internal enum PushMaintenance
     /// <summary>Another replica maintains this account right now.</summary>
     Busy,
 
+    /// <summary>The provider asked this account's callers to wait (the shared provider budget); the next sweep tries again.</summary>
+    RateLimited,
+
     /// <summary>The provider refused or failed; the account keeps being polled and an issue is open.</summary>
     Failed,
 
@@ -40,7 +43,7 @@ internal enum PushMaintenance
 /// One pass per account at a time across replicas (the <c>push:{account}</c> lease).
 /// </summary>
 internal sealed class PushSubscriptionManager(
-    IServiceScopeFactory scopes, ConnectorResolver connectors, PushChannels channels, Leases leases, TimeProvider time,
+    IServiceScopeFactory scopes, ConnectorResolver connectors, PushChannels channels, Leases leases, ProviderBudget budget, TimeProvider time,
     IOptionsMonitor<PushOptions> options, ILogger<PushSubscriptionManager> logger)
 {
     public const string IssueDescription = "Push notifications unavailable";
@@ -117,6 +120,11 @@ internal sealed class PushSubscriptionManager(
             {
                 return PushMaintenance.NotApplicable;
             }
+            if (await budget.RemainingWaitAsync(account.Id, ct) is not null)
+            {
+                // Syncs, live calls and agent calls share the account's budget: push waits like them.
+                return PushMaintenance.RateLimited;
+            }
             var target = options.CurrentValue.NotificationUrl(connector.PushProvider)!;
             try
             {
@@ -125,6 +133,15 @@ internal sealed class PushSubscriptionManager(
                 await ResolveIssueAsync(db, account, ct);
                 await db.SaveChangesAsync(ct);
                 return outcome;
+            }
+            catch (ProviderException e) when (e.Kind == ProviderErrorKind.RateLimited)
+            {
+                if (e.RetryAfter is { } wait)
+                {
+                    await budget.RecordWaitAsync(account.Id, wait, CancellationToken.None);
+                }
+                logger.LogInformation("Push subscription of linked account {LinkedAccountId} deferred: the provider asked to wait", account.Id);
+                return PushMaintenance.RateLimited;
             }
             catch (ProviderException e)
             {

@@ -26,7 +26,8 @@ internal static class SchedulerSetup
         {
             // Schedules are wall-clock; the injected TimeProvider may be a test's manual clock.
             q.UseTimeProvider(TimeProvider.System);
-            q.UseDefaultThreadPool(pool => pool.MaxConcurrency = options.MaxConcurrentSyncs + 1);
+            // Syncs, plus one thread each for housekeeping and the push subscription sweep (webhook delivery shares them).
+            q.UseDefaultThreadPool(pool => pool.MaxConcurrency = options.MaxConcurrentSyncs + 2);
             q.UsePersistentStore(store =>
             {
                 // A missing connection string is reported by the database settings' own validation, which

@@ -157,14 +157,15 @@ internal sealed class FakeFileTree(Func<bool, string> newId, TimeProvider? time 
     public List<FakeDrive> Drives { get; } = [];
     public List<FakeUser> Users { get; } = [];
 
-    /// <summary>
-    /// Raised after each journalled change (outside the lock), with the item as changed: fakes of providers
-    /// that push turn it into the provider's notification.
-    /// </summary>
-    public event Action<FakeChange, FakeItem>? Changed;
     public List<FakeGroup> Groups { get; } = [];
 
     public FakeUser Me => Users.First(u => u.IsMe);
+
+    /// <summary>
+    /// Raised after every journalled mutation, with the change and the item as changed (providers that push
+    /// notify their subscribers from it).
+    /// </summary>
+    public event Action<FakeChange, FakeItem>? Changed;
 
     /// <summary>The latest journal sequence (0 when nothing happened yet).</summary>
     public long Sequence
@@ -263,7 +264,7 @@ internal sealed class FakeFileTree(Func<bool, string> newId, TimeProvider? time 
         FakeItem item;
         lock (_lock)
         {
-            // The newest journal entry is this item's: callers raise right after journalling it (the lock is reentrant).
+            // Callers raise right after journalling the item, so its newest entry is this change (the lock is reentrant).
             change = _journal.FindLast(c => c.ItemId == id)!;
             item = _items[id];
         }

@@ -24,9 +24,10 @@ namespace Tributary.Server.Tests.Connectors.GoogleDrive;
 /// as Drive does), <c>files.get</c> (metadata, <c>alt=media</c> with Range), <c>files.export</c>,
 /// <c>permissions.list</c>, <c>files.create</c> (metadata, multipart and resumable uploads with
 /// 308 Resume Incomplete), partial responses by <c>fields</c>, Google's error envelope, 403
-/// <c>userRateLimitExceeded</c> without Retry-After, and Google's OAuth endpoints (no refresh rotation).
+/// <c>userRateLimitExceeded</c> without Retry-After, Google's OAuth endpoints (no refresh rotation), and push
+/// (<c>changes.watch</c>, <c>channels.stop</c>, notifications to live channels: GoogleDriveFake.Push.cs).
 /// </summary>
-internal sealed class GoogleDriveFake : IFakeDialect
+internal sealed partial class GoogleDriveFake : IFakeDialect
 {
     public const string MyDriveRootId = "0AFakeMyDriveRootUk9PVA";
     private const string FolderMime = GoogleDriveMapper.FolderMimeType;
@@ -40,6 +41,7 @@ internal sealed class GoogleDriveFake : IFakeDialect
     {
         Tree = tree;
         Tokens = tokens;
+        tree.Changed += (_, _) => Notify("change");
     }
 
     public FakeFileTree Tree { get; }
@@ -107,6 +109,7 @@ internal sealed class GoogleDriveFake : IFakeDialect
             change["drive"] = new JsonObject { ["kind"] = "drive#drive", ["id"] = driveId, ["name"] = newName, ["createdTime"] = Time(Tree.Drives[index].CreatedAt) };
         }
         _driveChanges.Enqueue(change);
+        Notify("change");
     }
 
     public void Map(WebApplication app)
@@ -140,6 +143,8 @@ internal sealed class GoogleDriveFake : IFakeDialect
             ["startPageToken"] = (Tree.Sequence + 1).ToString(CultureInfo.InvariantCulture),
         }));
         app.MapGet("/drive/v3/changes", ChangesAsync);
+        app.MapPost("/drive/v3/changes/watch", WatchAsync);
+        app.MapPost("/drive/v3/channels/stop", StopChannelAsync);
         app.MapGet("/drive/v3/drives", DrivesAsync);
         app.MapGet("/drive/v3/files", FilesAsync);
         app.MapPost("/drive/v3/files", CreateFromMetadataAsync);
