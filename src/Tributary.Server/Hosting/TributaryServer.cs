@@ -155,6 +155,7 @@ internal static class TributaryServer
         app.MapOAuthApps();
         app.MapAgentHandler();
         app.MapWebhooks();
+        app.MapSyncFrequencies();
         app.MapPush();
         app.MapFileStorage();
         app.MapLinkUi();

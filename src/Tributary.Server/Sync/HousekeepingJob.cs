@@ -2,7 +2,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Quartz;
 using Tributary.Data;
-using Tributary.Data.Entities;
 
 namespace Tributary.Server.Sync;
 
@@ -24,8 +23,7 @@ internal sealed class HousekeepingJob(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TributaryDbContext>();
-        var accounts = await db.LinkedAccounts.IgnoreQueryFilters().AsNoTracking()
-            .Where(a => a.Category == SyncRunner.Category && a.Status == LinkedAccountStatus.Complete).ToListAsync(cancellationToken);
+        var accounts = await SyncFrequencies.Scheduled(db).AsNoTracking().ToListAsync(cancellationToken);
         var intervals = await frequencies.ForAsync(db, accounts, cancellationToken);
         var states = await db.SyncStates.IgnoreQueryFilters().AsNoTracking().Where(s => s.Category == SyncRunner.Category)
             .ToDictionaryAsync(s => s.LinkedAccountId, cancellationToken);
