@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Quartz;
 using Tributary.Data;
+using Tributary.Server.Webhooks;
 
 namespace Tributary.Server.Sync;
 
@@ -9,12 +10,13 @@ namespace Tributary.Server.Sync;
 /// Every few minutes, on one replica: gives every linked account its recurring sync at its frequency,
 /// starts the initial sync of accounts that never had one (a request lost to a crash right after
 /// linking), starts the full reconciliation of accounts whose last full read is too old, forgets the
-/// jobs of deleted accounts and purges long-expired leases.
+/// jobs of deleted accounts, purges long-expired leases and removes webhook deliveries older than
+/// <c>Webhooks:DeliveryRetention</c> from the delivery log.
 /// </summary>
 [DisallowConcurrentExecution]
 internal sealed class HousekeepingJob(
-    IServiceScopeFactory scopes, SyncScheduler scheduler, SyncFrequencies frequencies, Leases leases, TimeProvider time,
-    IOptionsMonitor<SyncOptions> options, ILogger<HousekeepingJob> logger) : IJob
+    IServiceScopeFactory scopes, SyncScheduler scheduler, SyncFrequencies frequencies, Leases leases, WebhookDeliveryRetention deliveryRetention,
+    TimeProvider time, IOptionsMonitor<SyncOptions> options, ILogger<HousekeepingJob> logger) : IJob
 {
     public static readonly JobKey Key = new("housekeeping", "tributary");
     public static readonly TimeSpan Interval = TimeSpan.FromMinutes(5);
@@ -51,7 +53,8 @@ internal sealed class HousekeepingJob(
             await scheduler.RemoveAsync(orphan, cancellationToken);
         }
         var purged = await leases.PurgeExpiredAsync(cancellationToken);
-        logger.LogInformation("Housekeeping: {Accounts} accounts scheduled ({Changed} schedules set), {Purged} expired leases purged",
-            accounts.Count, changed, purged);
+        var deliveries = await deliveryRetention.PurgeAsync(cancellationToken);
+        logger.LogInformation("Housekeeping: {Accounts} accounts scheduled ({Changed} schedules set), {Purged} expired leases purged, {Deliveries} old webhook deliveries removed",
+            accounts.Count, changed, purged, deliveries);
     }
 }
