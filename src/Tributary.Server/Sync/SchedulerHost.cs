@@ -16,6 +16,7 @@ internal sealed partial class SchedulerHost(
     private readonly CancellationTokenSource _stopping = new();
     private Task _starting = Task.CompletedTask;
     private IScheduler? _scheduler;
+    private int _disposed;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -49,7 +50,10 @@ internal sealed partial class SchedulerHost(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await _stopping.CancelAsync();
+        if (Volatile.Read(ref _disposed) == 0)
+        {
+            await _stopping.CancelAsync();
+        }
         await _starting.WaitAsync(cancellationToken);
         if (Interlocked.Exchange(ref _scheduler, null) is { } scheduler)
         {
@@ -62,7 +66,10 @@ internal sealed partial class SchedulerHost(
     public async ValueTask DisposeAsync()
     {
         await StopAsync(CancellationToken.None);
-        _stopping.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _stopping.Dispose();
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job scheduler started (instance {InstanceId})")]
