@@ -55,10 +55,7 @@ internal static class SyncCommands
             await frequencies.SetAsync(db, organizationId, scope, interval, ct);
             services.GetRequiredService<AuditTrail>().Record(db, organizationId, AuditActor.Operator, AuditEventTypes.ChangedOrganizationSettings,
                 $"Set the sync frequency of {scope.Describe()} to every {interval} minutes.");
-            await db.SaveChangesAsync(ct);
-            var rescheduled = await frequencies.RescheduleAsync(db, organizationId, scope, ct);
-            var setting = SyncFrequencyDto.From(await frequencies.DescribeAsync(db, organizationId, scope, ct));
-            output.Write(new { frequency = setting, rescheduled_accounts = rescheduled }, $"{Text(setting)}{Environment.NewLine}Rescheduled {rescheduled} account(s).");
+            await SaveAndRescheduleAsync(frequencies, db, organizationId, scope, output, ct);
         }, ct));
         command.Subcommands.Add(set);
 
@@ -74,13 +71,19 @@ internal static class SyncCommands
             }
             services.GetRequiredService<AuditTrail>().Record(db, organizationId, AuditActor.Operator, AuditEventTypes.ChangedOrganizationSettings,
                 $"Removed the sync frequency of {scope.Describe()}.");
-            await db.SaveChangesAsync(ct);
-            var rescheduled = await frequencies.RescheduleAsync(db, organizationId, scope, ct);
-            var setting = SyncFrequencyDto.From(await frequencies.DescribeAsync(db, organizationId, scope, ct));
-            output.Write(new { frequency = setting, rescheduled_accounts = rescheduled }, $"{Text(setting)}{Environment.NewLine}Rescheduled {rescheduled} account(s).");
+            await SaveAndRescheduleAsync(frequencies, db, organizationId, scope, output, ct);
         }, ct));
         command.Subcommands.Add(clear);
         return command;
+    }
+
+    private static async Task SaveAndRescheduleAsync(
+        SyncFrequencies frequencies, TributaryDbContext db, Guid organizationId, SyncFrequencyScope scope, CliOutput output, CancellationToken ct)
+    {
+        await db.SaveChangesAsync(ct);
+        var rescheduled = await frequencies.RescheduleAsync(db, organizationId, scope, ct);
+        var setting = SyncFrequencyDto.From(await frequencies.DescribeAsync(db, organizationId, scope, ct));
+        output.Write(new { frequency = setting, rescheduled_accounts = rescheduled }, $"{Text(setting)}{Environment.NewLine}Rescheduled {rescheduled} account(s).");
     }
 
     private static Option<Guid> OrgOption() => new("--org") { Description = "Organization id.", Required = true };
