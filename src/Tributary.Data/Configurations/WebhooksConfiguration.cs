@@ -44,6 +44,8 @@ internal sealed class WebhookDeliveryConfiguration : IEntityTypeConfiguration<We
         // The delivery log, newest first, and the backlog count per endpoint.
         builder.HasIndex(d => new { d.OrganizationId, d.CreatedAt, d.Id });
         builder.HasIndex(d => new { d.EndpointId, d.Status });
+        // Retention: the oldest finished rows first.
+        builder.HasIndex(d => d.CompletedAt);
         builder.HasOne<WebhookEndpoint>().WithMany().HasForeignKey(d => d.EndpointId).OnDelete(DeleteBehavior.Cascade);
     }
 }

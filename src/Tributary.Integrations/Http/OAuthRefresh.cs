@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -52,53 +51,22 @@ public static class OAuthRefresh
 
         using (response)
         {
-            JsonObject? body = null;
-            try
-            {
-                body = JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken)) as JsonObject;
-            }
-            catch (JsonException)
-            {
-            }
-            var status = (int)response.StatusCode;
-            if (status == 429)
+            var answer = await OAuthTokenResponse.ReadAsync(response, cancellationToken);
+            if (answer.Status == 429)
             {
                 throw new ProviderException(ProviderErrorKind.RateLimited, "The token endpoint is rate limiting refreshes.", response.Headers.RetryAfter?.Delta);
             }
-            if (status >= 500)
+            if (answer.Status >= 500)
             {
-                throw new ProviderException(ProviderErrorKind.Transient, $"The token endpoint answered HTTP {status}.");
+                throw new ProviderException(ProviderErrorKind.Transient, $"The token endpoint answered HTTP {answer.Status}.");
             }
-            if (!response.IsSuccessStatusCode || body?["access_token"] is not JsonValue accessToken)
+            if (!answer.Succeeded)
             {
-                // Only the OAuth error code: token responses never reach a message or a log.
-                var error = body?["error"] is JsonValue e && e.TryGetValue<string>(out var s) ? s : "invalid_response";
-                throw new ProviderException(ProviderErrorKind.Unauthorized, $"The token endpoint refused the refresh token ({error}); the account needs relinking.");
+                throw new ProviderException(ProviderErrorKind.Unauthorized, $"The token endpoint refused the refresh token ({answer.Error}); the account needs relinking.");
             }
-
             var merged = JsonNode.Parse(credential.GetRawText())!.AsObject();
-            merged["access_token"] = accessToken.DeepClone();
-            if (body["refresh_token"] is JsonValue rotated)
-            {
-                merged["refresh_token"] = rotated.DeepClone();
-            }
-            if (Seconds(body["expires_in"]) is { } seconds)
-            {
-                merged["expires_at"] = time.GetUtcNow().UtcDateTime.AddSeconds(seconds).ToString("O", CultureInfo.InvariantCulture);
-            }
-            if (body["scope"] is JsonValue scope)
-            {
-                merged["scope"] = scope.DeepClone();
-            }
+            answer.ApplyTo(merged, time);
             return JsonSerializer.SerializeToElement(merged);
         }
     }
-
-    /// <summary>An OAuth <c>expires_in</c>, sent as a number or (by some providers) a string.</summary>
-    internal static double? Seconds(JsonNode? node) => node switch
-    {
-        JsonValue v when v.TryGetValue<double>(out var d) => d,
-        JsonValue v when v.TryGetValue<string>(out var s) && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) => d,
-        _ => null,
-    };
 }

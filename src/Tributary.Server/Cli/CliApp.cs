@@ -17,7 +17,7 @@ namespace Tributary.Server.Cli;
 /// </summary>
 internal static class CliApp
 {
-    private static readonly string[] Verbs = ["serve", "migrate", "orgs", "keys", "config", "oauth-apps", "sandbox", "vault", "webhooks", "demo", "--help", "-h", "-?", "--version"];
+    private static readonly string[] Verbs = ["serve", "migrate", "orgs", "keys", "config", "oauth-apps", "sandbox", "vault", "webhooks", "sync-frequencies", "demo", "--help", "-h", "-?", "--version"];
 
     private static readonly JsonSerializerOptions Json = new(ApiJson.Options) { WriteIndented = true };
 
@@ -51,6 +51,7 @@ internal static class CliApp
         root.Subcommands.Add(LinkingCommands.Sandbox(json));
         root.Subcommands.Add(LinkingCommands.Vault(json));
         root.Subcommands.Add(WebhookCommands.Webhooks(json));
+        root.Subcommands.Add(SyncCommands.Frequencies(json));
         root.Subcommands.Add(LinkingCommands.Demo(json));
 
         var config = new Command("config", "Configuration.");

@@ -29,8 +29,10 @@ internal static class TributaryServer
 
     /// <summary>
     /// Builds, checks the configuration, and serves until shutdown. A configuration problem, a
-    /// database the server cannot reach at start, or an address already in use ends it with exit
-    /// code 1 and a message on stderr that says what to fix, not a stack trace.
+    /// database that refuses the server at start (e.g. a wrong password), or an address already in use
+    /// ends it with exit code 1 and a message on stderr that says what to fix, not a stack trace. A
+    /// database that does not answer at all does not: the server serves, reports it on /health/ready
+    /// and in the log, and migrates and starts its jobs once it answers (<see cref="DatabaseStartup"/>).
     /// </summary>
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default)
     {
@@ -107,6 +109,7 @@ internal static class TributaryServer
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi(ApiDocumentation.Configure);
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"], timeout: TimeSpan.FromSeconds(5));
+        builder.Services.AddSingleton<DatabaseStartup>();
         builder.Services.AddHostedService<MigrateOnStart>();
         builder.Services.AddHostedService<StartupBanner>();
         builder.Services.AddWebhookDelivery(builder.Configuration);
@@ -155,6 +158,7 @@ internal static class TributaryServer
         app.MapOAuthApps();
         app.MapAgentHandler();
         app.MapWebhooks();
+        app.MapSyncFrequencies();
         app.MapPush();
         app.MapFileStorage();
         app.MapLinkUi();
@@ -199,15 +203,20 @@ internal static class TributaryServer
         return next();
     }
 
-    private sealed class DatabaseHealthCheck(TributaryDbContext db) : IHealthCheck
+    private sealed class DatabaseHealthCheck(TributaryDbContext db, DatabaseStartup startup) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
             try
             {
-                return await db.Database.CanConnectAsync(cancellationToken)
+                if (!await db.Database.CanConnectAsync(cancellationToken))
+                {
+                    return HealthCheckResult.Unhealthy("The database is unreachable.");
+                }
+                // Reachable again after a start without it: not ready until the migration at start has run.
+                return startup.IsReady
                     ? HealthCheckResult.Healthy("The database answers.")
-                    : HealthCheckResult.Unhealthy("The database is unreachable.");
+                    : HealthCheckResult.Unhealthy("The database schema is being migrated.");
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -217,11 +226,10 @@ internal static class TributaryServer
         }
     }
 
-    /// <summary>Migrates before anything else starts, so the first request finds the schema ready.</summary>
-    private sealed class MigrateOnStart(IServiceProvider services, IOptions<TributaryOptions> options) : IHostedLifecycleService
+    /// <summary>Migrates before anything else starts, so the first request finds the schema ready (see <see cref="DatabaseStartup"/>).</summary>
+    private sealed class MigrateOnStart(DatabaseStartup database) : IHostedLifecycleService
     {
-        public Task StartingAsync(CancellationToken cancellationToken) =>
-            options.Value.MigrateOnStart ? TributaryServices.MigrateAsync(services, cancellationToken) : Task.CompletedTask;
+        public Task StartingAsync(CancellationToken cancellationToken) => database.MigrateAtStartAsync(cancellationToken);
 
         public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
         public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Quartz;
 using Tributary.Data;
-using Tributary.Data.Entities;
+using Tributary.Server.Webhooks;
 
 namespace Tributary.Server.Sync;
 
@@ -10,12 +10,13 @@ namespace Tributary.Server.Sync;
 /// Every few minutes, on one replica: gives every linked account its recurring sync at its frequency,
 /// starts the initial sync of accounts that never had one (a request lost to a crash right after
 /// linking), starts the full reconciliation of accounts whose last full read is too old, forgets the
-/// jobs of deleted accounts and purges long-expired leases.
+/// jobs of deleted accounts, purges long-expired leases and removes webhook deliveries older than
+/// <c>Webhooks:DeliveryRetention</c> from the delivery log.
 /// </summary>
 [DisallowConcurrentExecution]
 internal sealed class HousekeepingJob(
-    IServiceScopeFactory scopes, SyncScheduler scheduler, SyncFrequencies frequencies, Leases leases, TimeProvider time,
-    IOptionsMonitor<SyncOptions> options, ILogger<HousekeepingJob> logger) : IJob
+    IServiceScopeFactory scopes, SyncScheduler scheduler, SyncFrequencies frequencies, Leases leases, WebhookDeliveryRetention deliveryRetention,
+    TimeProvider time, IOptionsMonitor<SyncOptions> options, ILogger<HousekeepingJob> logger) : IJob
 {
     public static readonly JobKey Key = new("housekeeping", "tributary");
     public static readonly TimeSpan Interval = TimeSpan.FromMinutes(5);
@@ -24,8 +25,7 @@ internal sealed class HousekeepingJob(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TributaryDbContext>();
-        var accounts = await db.LinkedAccounts.IgnoreQueryFilters().AsNoTracking()
-            .Where(a => a.Category == SyncRunner.Category && a.Status == LinkedAccountStatus.Complete).ToListAsync(cancellationToken);
+        var accounts = await SyncFrequencies.Scheduled(db).AsNoTracking().ToListAsync(cancellationToken);
         var intervals = await frequencies.ForAsync(db, accounts, cancellationToken);
         var states = await db.SyncStates.IgnoreQueryFilters().AsNoTracking().Where(s => s.Category == SyncRunner.Category)
             .ToDictionaryAsync(s => s.LinkedAccountId, cancellationToken);
@@ -53,7 +53,8 @@ internal sealed class HousekeepingJob(
             await scheduler.RemoveAsync(orphan, cancellationToken);
         }
         var purged = await leases.PurgeExpiredAsync(cancellationToken);
-        logger.LogInformation("Housekeeping: {Accounts} accounts scheduled ({Changed} schedules set), {Purged} expired leases purged",
-            accounts.Count, changed, purged);
+        var deliveries = await deliveryRetention.PurgeAsync(cancellationToken);
+        logger.LogInformation("Housekeeping: {Accounts} accounts scheduled ({Changed} schedules set), {Purged} expired leases purged, {Deliveries} old webhook deliveries removed",
+            accounts.Count, changed, purged, deliveries);
     }
 }

@@ -76,8 +76,7 @@ internal static class SchedulerSetup
         var options = configuration.GetSection(SyncOptions.SectionName).Get<SyncOptions>() ?? new SyncOptions();
         if (options.RunJobs)
         {
-            // A killed sync resumes from its checkpoint, so shutdown does not wait for running syncs.
-            services.AddQuartzHostedService(o => o.WaitForJobsToComplete = false);
+            services.AddHostedService<SchedulerHost>();
         }
         return services;
     }

@@ -14,6 +14,10 @@ internal sealed class SyncOptions
     [Range(1, 7 * 24 * 60, ErrorMessage = "Sync:DefaultFrequencyMinutes must be between 1 and 10080 minutes, e.g. Sync__DefaultFrequencyMinutes=15.")]
     public int DefaultFrequencyMinutes { get; set; } = 15;
 
+    /// <summary>The shortest frequency an organization may set for itself, an integration or an account (API and CLI).</summary>
+    [Range(1, 7 * 24 * 60, ErrorMessage = "Sync:MinFrequencyMinutes must be between 1 and 10080 minutes, e.g. Sync__MinFrequencyMinutes=5.")]
+    public int MinFrequencyMinutes { get; set; } = 5;
+
     /// <summary>How often a full read re-lists the account to find deletes the provider did not signal.</summary>
     [Range(1, 90 * 24, ErrorMessage = "Sync:FullReconciliationHours must be between 1 and 2160 hours, e.g. Sync__FullReconciliationHours=72.")]
     public int FullReconciliationHours { get; set; } = 72;

@@ -22,7 +22,7 @@ internal sealed class SyncScheduler(ISchedulerFactory schedulers, IOptionsMonito
 
     public static JobKey JobFor(Guid linkedAccountId) => new(linkedAccountId.ToString("N"), Group);
 
-    private static TriggerKey Recurring(Guid linkedAccountId) => new(linkedAccountId.ToString("N") + ".every", Group);
+    internal static TriggerKey Recurring(Guid linkedAccountId) => new(linkedAccountId.ToString("N") + ".every", Group);
 
     private static TriggerKey Soon(Guid linkedAccountId) => new(linkedAccountId.ToString("N") + ".soon", Group);
 

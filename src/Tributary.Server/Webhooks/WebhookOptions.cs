@@ -51,6 +51,14 @@ internal sealed class WebhookOptions
     /// <summary>Keep the trailing '=' of the base64url signature, as Python's urlsafe_b64encode does (Merge's documented check).</summary>
     public bool SignaturePadding { get; set; } = true;
 
+    /// <summary>
+    /// How long the delivery log keeps a finished (delivered, failed or discarded) delivery and its
+    /// attempts; the housekeeping job removes older ones. Pending deliveries are kept until they finish.
+    /// Zero keeps them forever.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "3650.00:00:00", ErrorMessage = "Webhooks:DeliveryRetention must be between 00:00:00 (keep forever) and 3650 days, e.g. Webhooks__DeliveryRetention=30.00:00:00.")]
+    public TimeSpan DeliveryRetention { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary>After a key rotation the old key also signs, in <c>X-Tributary-Webhook-Signature-Previous</c>, for this long.</summary>
     public TimeSpan KeyRotationOverlap { get; set; } = TimeSpan.FromHours(24);
 }

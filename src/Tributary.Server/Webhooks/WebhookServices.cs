@@ -17,6 +17,7 @@ internal static class WebhookServices
         services.AddSingleton<WebhookSigningKeys>();
         services.AddSingleton<WebhookPayloads>();
         services.AddSingleton<SealedPayloads>();
+        services.AddSingleton<WebhookDeliveryRetention>();
         services.RemoveAll<IAccountEvents>();
         services.AddSingleton<IAccountEvents, AccountEventsOutbox>();
         return services;

@@ -35,8 +35,7 @@ public sealed class HealthTests
         {
             ["Database:Provider"] = "Postgres",
             ["Database:ConnectionString"] = $"Host=127.0.0.1;Port={ClosedPort()};Username=tributary;Password=not-a-real-password;Database=tributary;Timeout=3",
-            // The job scheduler needs its database to start at all (a server started with the database
-            // down stops and is restarted by its supervisor); this test is about the HTTP side only.
+            // This test is about the HTTP side only (ServerStartTests covers jobs and migrations waiting for the database).
             ["Sync:RunJobs"] = "false",
             ["Tributary:MigrateOnStart"] = "false",
         });

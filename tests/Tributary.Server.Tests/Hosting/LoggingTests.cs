@@ -128,8 +128,7 @@ public sealed partial class LoggingTests
             // Nothing listens there: authentication's lookup fails, which nobody handles on purpose.
             ["Database:Provider"] = "Postgres",
             ["Database:ConnectionString"] = $"Host=127.0.0.1;Port={ClosedPort()};Username=tributary;Password={databasePassword};Database=tributary;Timeout=3",
-            // The job scheduler needs its database to start at all (a server started with the database
-            // down stops and is restarted by its supervisor); this test is about the HTTP side only.
+            // This test is about the HTTP side only (ServerStartTests covers jobs and migrations waiting for the database).
             ["Sync:RunJobs"] = "false",
             ["Tributary:MigrateOnStart"] = "false",
         };

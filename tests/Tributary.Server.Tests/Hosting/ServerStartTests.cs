@@ -1,10 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
+using Npgsql;
 using Tributary.Server.Tests.Infrastructure;
 
 namespace Tributary.Server.Tests.Hosting;
 
-/// <summary>How the server process ends when it cannot start: exit code 1 and what to fix, no stack trace.</summary>
+/// <summary>How the server process starts when something it needs is missing: exit code 1 and what to fix, or (the database down) serving and waiting for it.</summary>
 public sealed class ServerStartTests
 {
     [Fact]
@@ -23,16 +24,47 @@ public sealed class ServerStartTests
     }
 
     [Fact]
-    public async Task UnreachableDatabase_ExitsWithAMessageThatNamesTheConnectionSetting()
+    public async Task UnreachableDatabase_ServerKeepsServing_ReadyIs503_ThenMigratesAndStartsItsJobsOnceTheDatabaseAnswers()
     {
+        var ct = TestContext.Current.CancellationToken;
         using var data = new TemporaryDirectory();
-        // Nothing listens on port 1 of the loopback interface.
-        var env = TributaryExecutable.Environment(DatabaseKind.Postgres, "Host=127.0.0.1;Port=1;Username=tributary;Database=tributary;Timeout=5", data.Path);
+        // An empty database behind a port nothing listens on yet: the server must migrate it when it comes up.
+        await using var database = await TestDatabase.CreateEmptyPostgresAsync();
+        var real = new NpgsqlConnectionStringBuilder(database.ConnectionString);
+        var port = TcpForwarder.ClosedPort();
+        var unreachable = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Host = "127.0.0.1", Port = port, Timeout = 3 }.ToString();
+        var env = TributaryExecutable.Environment(DatabaseKind.Postgres, unreachable, data.Path);
+        env["Sync__RunJobs"] = "true";
 
-        var result = await TributaryExecutable.RunAsync(env, "--urls", "http://127.0.0.1:0");
+        await using var server = await ServerProcess.StartAsync("database-down", env, readyPath: "/health/live");
+        using var http = server.CreateApiClient(null);
+        using (var ready = await http.GetAsync("/health/ready", ct))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        }
+        await WaitForOutputAsync(server, "Could not migrate the database: the database is unreachable");
+        Assert.Contains("check Database:ConnectionString", server.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Job scheduler started", server.Output, StringComparison.Ordinal);
+        Assert.False(server.HasExited, server.Output);
 
-        AssertStderrSays(result, "Tributary did not start: the database failed at start.");
-        Assert.Contains("check Database:ConnectionString", result.Stderr, StringComparison.Ordinal);
+        await using var forwarder = TcpForwarder.Start(port, real.Host!, real.Port);
+        await WaitForOutputAsync(server, "Job scheduler started");
+        // The scheduler runs its jobs: housekeeping fires at once on start.
+        await WaitForOutputAsync(server, "Housekeeping:");
+        using var readyAgain = await http.GetAsync("/health/ready", ct);
+        Assert.True(readyAgain.StatusCode == HttpStatusCode.OK, $"/health/ready answered {(int)readyAgain.StatusCode}{Environment.NewLine}{server.Output}");
+        Assert.False(server.HasExited, server.Output);
+    }
+
+    private static async Task WaitForOutputAsync(ServerProcess server, string text)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (!server.Output.Contains(text, StringComparison.Ordinal))
+        {
+            Assert.False(server.HasExited, $"The server exited while waiting for \"{text}\".{Environment.NewLine}{server.Output}");
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(90), $"No \"{text}\" in the server's output within 90 s.{Environment.NewLine}{server.Output}");
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
     }
 
     // The structured log on stdout records the failure with its exception (for log collectors);

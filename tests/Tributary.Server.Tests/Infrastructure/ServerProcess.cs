@@ -242,9 +242,10 @@ public sealed class ServerProcess : IAsyncDisposable
         {ChildProcess.Snapshot(_stderr).TrimEnd()}
         """;
 
-    /// <summary>Starts the server on a free loopback port and waits until <c>/health/ready</c> answers 200.</summary>
+    /// <summary>Starts the server on a free loopback port and waits until <paramref name="readyPath"/> (<c>/health/ready</c>) answers 200.</summary>
     public static async Task<ServerProcess> StartAsync(
-        string name, IReadOnlyDictionary<string, string?> environment, TimeSpan? readyTimeout = null, IReadOnlyList<string>? verb = null)
+        string name, IReadOnlyDictionary<string, string?> environment, TimeSpan? readyTimeout = null, IReadOnlyList<string>? verb = null,
+        string readyPath = "/health/ready")
     {
         // A port picked free can be taken before the server binds it; try another one then.
         for (var attempt = 1; ; attempt++)
@@ -255,7 +256,7 @@ public sealed class ServerProcess : IAsyncDisposable
             var server = new ServerProcess(name, start, baseAddress);
             try
             {
-                await server.WaitUntilReadyAsync(readyTimeout ?? TimeSpan.FromMinutes(2));
+                await server.WaitUntilReadyAsync(readyTimeout ?? TimeSpan.FromMinutes(2), readyPath);
                 return server;
             }
             catch (Exception) when (attempt < 3 && server.HasExited && server.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
@@ -280,7 +281,7 @@ public sealed class ServerProcess : IAsyncDisposable
         return client;
     }
 
-    private async Task WaitUntilReadyAsync(TimeSpan timeout)
+    private async Task WaitUntilReadyAsync(TimeSpan timeout, string readyPath)
     {
         var watch = Stopwatch.StartNew();
         string last = "no answer yet";
@@ -294,12 +295,12 @@ public sealed class ServerProcess : IAsyncDisposable
             attempt.CancelAfter(TimeSpan.FromSeconds(10));
             try
             {
-                using var response = await _http.GetAsync("/health/ready", attempt.Token);
+                using var response = await _http.GetAsync(readyPath, attempt.Token);
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
                     return;
                 }
-                last = $"/health/ready answered {(int)response.StatusCode}";
+                last = $"{readyPath} answered {(int)response.StatusCode}";
             }
             catch (HttpRequestException e)
             {
@@ -307,7 +308,7 @@ public sealed class ServerProcess : IAsyncDisposable
             }
             catch (OperationCanceledException) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
             {
-                last = "/health/ready did not answer within 10s";
+                last = $"{readyPath} did not answer within 10s";
             }
             await Task.Delay(100, TestContext.Current.CancellationToken);
         }

@@ -1669,6 +1669,8 @@ namespace Tributary.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("CompletedAt");
+
                     b.HasIndex("EndpointId", "Status");
 
                     b.HasIndex("Status", "NextAttemptAt");

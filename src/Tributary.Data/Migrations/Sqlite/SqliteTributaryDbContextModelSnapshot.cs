@@ -1664,6 +1664,8 @@ namespace Tributary.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("CompletedAt");
+
                     b.HasIndex("EndpointId", "Status");
 
                     b.HasIndex("Status", "NextAttemptAt");

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
@@ -9,6 +8,7 @@ using Microsoft.EntityFrameworkCore;
 using Tributary.Data;
 using Tributary.Data.Entities;
 using Tributary.Integrations.Catalog;
+using Tributary.Integrations.Http;
 using Tributary.Server.Auth;
 using Tributary.Server.Linking.Ui;
 using Tributary.Server.OAuthApps;
@@ -138,34 +138,17 @@ internal sealed class OAuthFlow(
 
         using (response)
         {
-            JsonObject? body = null;
-            try
+            var answer = await OAuthTokenResponse.ReadAsync(response, ct);
+            if (!answer.Succeeded)
             {
-                body = JsonNode.Parse(await response.Content.ReadAsStringAsync(ct)) as JsonObject;
-            }
-            catch (JsonException)
-            {
-            }
-            // Only the OAuth error code is logged: token responses are never written anywhere but the vault.
-            if (!response.IsSuccessStatusCode || body?["access_token"] is not JsonValue accessToken)
-            {
-                var error = body?["error"] is JsonValue e && e.TryGetValue<string>(out var s) ? s : "invalid_response";
                 logger.LogWarning("The {Integration} token endpoint refused the code exchange: HTTP {Status}, error {Error}",
-                    integration.Slug, (int)response.StatusCode, error);
-                return new TokenExchangeResult.Failure(error);
+                    integration.Slug, answer.Status, answer.Error);
+                return new TokenExchangeResult.Failure(answer.Error);
             }
-
-            var credential = new JsonObject { ["access_token"] = accessToken.DeepClone() };
-            if (body["refresh_token"] is JsonValue refresh)
-            {
-                credential["refresh_token"] = refresh.DeepClone();
-            }
-            if (Integrations.Http.OAuthRefresh.Seconds(body["expires_in"]) is { } seconds)
-            {
-                credential["expires_at"] = time.GetUtcNow().UtcDateTime.AddSeconds(seconds).ToString("O", CultureInfo.InvariantCulture);
-            }
-            credential["scope"] = body["scope"] is JsonValue scope ? scope.DeepClone() : string.Join(' ', Scopes(session, integration.Auth, client));
-            credential["token_type"] = body["token_type"] is JsonValue type ? type.DeepClone() : "Bearer";
+            var credential = new JsonObject();
+            answer.ApplyTo(credential, time);
+            credential["scope"] ??= string.Join(' ', Scopes(session, integration.Auth, client));
+            credential["token_type"] = answer.Body!["token_type"] is JsonValue type ? type.DeepClone() : "Bearer";
             return new TokenExchangeResult.Success(JsonSerializer.SerializeToElement(credential));
         }
     }
