@@ -12,7 +12,7 @@ namespace Tributary.Server.FileStorage;
 /// <summary>
 /// The stored rendering of a row (<see cref="SyncedRecord.ListJson"/>): Merge's JSON object in the
 /// default shape, written by <see cref="CommonModelJson"/> when the sync writes the row, so the list
-/// endpoints copy bytes instead of reading and re-encoding twenty columns per row (ADR 0017).
+/// endpoints copy bytes instead of reading and re-encoding twenty columns per row (ADR 0019).
 /// </summary>
 internal static class RenderedRows
 {
@@ -28,9 +28,14 @@ internal static class RenderedRows
     [ThreadStatic]
     private static Utf8JsonWriter? writer;
 
-    /// <summary>The row's JSON as the list and retrieve endpoints write it without <c>expand</c> or <c>remote_data</c>.</summary>
+    /// <summary>
+    /// The row's JSON as the list and retrieve endpoints write it without <c>expand</c> or
+    /// <c>remote_data</c>. First cuts the row's timestamps to whole microseconds, which is what
+    /// PostgreSQL keeps: the rendering must show what a retrieve will read back, on either database.
+    /// </summary>
     public static byte[] Render(SyncedRecord row)
     {
+        TruncateToMicroseconds(row);
         buffer ??= new ArrayBufferWriter<byte>(2048);
         buffer.ResetWrittenCount();
         if (writer is null)
@@ -64,6 +69,32 @@ internal static class RenderedRows
         writer.Flush();
         return buffer.WrittenSpan.ToArray();
     }
+
+    private static void TruncateToMicroseconds(SyncedRecord row)
+    {
+        row.CreatedAt = Microseconds(row.CreatedAt);
+        row.ModifiedAt = Microseconds(row.ModifiedAt);
+        switch (row)
+        {
+            case StoredFile f:
+                f.RemoteCreatedAt = Microseconds(f.RemoteCreatedAt);
+                f.RemoteUpdatedAt = Microseconds(f.RemoteUpdatedAt);
+                break;
+            case StoredFolder f:
+                f.RemoteCreatedAt = Microseconds(f.RemoteCreatedAt);
+                f.RemoteUpdatedAt = Microseconds(f.RemoteUpdatedAt);
+                break;
+            case StoredDrive d:
+                d.RemoteCreatedAt = Microseconds(d.RemoteCreatedAt);
+                break;
+            default:
+                break;
+        }
+    }
+
+    private static DateTime Microseconds(DateTime value) => new(value.Ticks - value.Ticks % 10, value.Kind);
+
+    private static DateTime? Microseconds(DateTime? value) => value is { } v ? Microseconds(v) : null;
 
     /// <summary>Whether a list request can be answered from the stored renderings: the default shape only.</summary>
     public static bool Serve(CommonModelQuery common) => !common.IncludeRemoteData && common.Expand.Count == 0;

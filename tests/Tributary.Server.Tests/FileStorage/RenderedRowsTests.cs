@@ -7,7 +7,7 @@ using Tributary.Server.Tests.Infrastructure;
 namespace Tributary.Server.Tests.FileStorage;
 
 /// <summary>
-/// The list endpoints copy each row's stored rendering (ADR 0017). These tests hold the copied bytes
+/// The list endpoints copy each row's stored rendering (ADR 0019). These tests hold the copied bytes
 /// against the retrieve endpoints, which always render from the columns, and check every way a
 /// rendering can be missing or out of date.
 /// </summary>

@@ -29,7 +29,7 @@ public abstract class SyncedRecord
     /// <c>remote_data</c>), rendered as UTF-8 whenever the sync writes the row, so a list page is the
     /// keyset query plus copying these bytes. Valid only while <see cref="RemoteWasDeleted"/> is false
     /// (a delete moves <c>modified_at</c> without re-rendering); null for rows written before the
-    /// column existed. Readers fall back to rendering from the columns in both cases (ADR 0017).
+    /// column existed. Readers fall back to rendering from the columns in both cases (ADR 0019).
     /// </summary>
     public byte[]? ListJson { get; set; }
 }
