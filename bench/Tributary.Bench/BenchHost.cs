@@ -105,7 +105,7 @@ internal static class BenchHost
     /// <summary>
     /// The static-JSON comparison routes: one bare, one behind the same API key + account token + rate
     /// limit as /files, and one that also runs /files' page-1 query (same filter, order, projection and
-    /// keyset code) but answers with the static bytes, so the difference to /files is the JSON writing.
+    /// keyset code, reading the stored renderings) but answers with the static bytes, so the difference to /files is the JSON writing.
     /// </summary>
     public static void MapStatic(WebApplication app, Func<byte[]> body)
     {
@@ -116,28 +116,10 @@ internal static class BenchHost
         group.MapGet("/bench-query", async (TributaryDbContext db, CursorCodec cursors, CancellationToken ct) =>
         {
             var page = await db.Files.AsNoTracking().Where(f => !f.RemoteWasDeleted).ToKeysetPageAsync(cursors, "files:created_at", null, 100,
-                CommonModelOrder<StoredFile, FileRow>.ByCreated, descending: false, CommonModelRows.File(remoteData: false), ct);
-            return page.Rows.Count == 100 ? Results.Bytes(body(), "application/json") : Results.StatusCode(500);
-        }).RequireAccountToken();
-        // The same, with at most ProcessorCount queries running at once (the others wait without a
-        // thread): an experiment for whether the query path loses to contention under concurrency.
-        group.MapGet("/bench-query-gated", async (TributaryDbContext db, CursorCodec cursors, CancellationToken ct) =>
-        {
-            await QueryGate.WaitAsync(ct);
-            try
-            {
-                var page = await db.Files.AsNoTracking().Where(f => !f.RemoteWasDeleted).ToKeysetPageAsync(cursors, "files:created_at", null, 100,
-                    CommonModelOrder<StoredFile, FileRow>.ByCreated, descending: false, CommonModelRows.File(remoteData: false), ct);
-                return page.Rows.Count == 100 ? Results.Bytes(body(), "application/json") : Results.StatusCode(500);
-            }
-            finally
-            {
-                QueryGate.Release();
-            }
+                RenderedRows.Listed<StoredFile>.Order(modified: false), descending: false, RenderedRows.Listed<StoredFile>.Projection, ct);
+            return page.Rows.Count == 100 && page.Rows.All(r => r.Valid) ? Results.Bytes(body(), "application/json") : Results.StatusCode(500);
         }).RequireAccountToken();
     }
-
-    private static readonly SemaphoreSlim QueryGate = new(Environment.ProcessorCount);
 
     public static HttpClient Client(Uri baseAddress, BenchState state, int connections = 8)
     {

@@ -173,7 +173,6 @@ internal static class Scenarios
             ("static JSON, no auth (/bench/static)", "bench/static"),
             ("static JSON behind API key + account token (/api/filestorage/v1/bench-static)", "api/filestorage/v1/bench-static"),
             ("auth + the /files query, static JSON answer (/api/filestorage/v1/bench-query)", "api/filestorage/v1/bench-query"),
-            ("the same, at most ProcessorCount queries at once (/api/filestorage/v1/bench-query-gated)", "api/filestorage/v1/bench-query-gated"),
         ];
         foreach (var (_, path) in endpoints)
         {

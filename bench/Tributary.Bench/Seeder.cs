@@ -4,6 +4,8 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using Tributary.Data;
+using Tributary.Data.Entities.FileStorage;
+using Tributary.Server.FileStorage;
 using Tributary.Server.Sync;
 
 namespace Tributary.Bench;
@@ -50,7 +52,7 @@ internal static class Seeder
         {
             "id", "name", "file_url", "file_thumbnail_url", "size", "mime_type", "description", "folder_id", "drive_id",
             "checksum_json", "permissions_json", "remote_created_at", "remote_updated_at", "linked_account_id", "remote_id",
-            "remote_was_deleted", "remote_data_json", "fingerprint", "created_at", "modified_at",
+            "remote_was_deleted", "remote_data_json", "fingerprint", "created_at", "modified_at", "list_json",
         };
         await using var insert = connection.CreateCommand();
         insert.CommandText = $"INSERT INTO fs_files ({string.Join(", ", columns)}) VALUES ({string.Join(", ", columns.Select((_, i) => "$p" + i))})";
@@ -61,7 +63,8 @@ internal static class Seeder
         var drive = StoreIds.For(account, StoreMapper.DriveModel, "drive-bench");
         var driveText = Uuid(drive);
         var owner = StoreIds.For(account, StoreMapper.UserModel, "user-owner");
-        var folders = Enumerable.Range(0, 2_000).Select(i => Uuid(StoreIds.For(account, StoreMapper.FolderModel, $"folder-{i:D5}"))).ToArray();
+        var folderIds = Enumerable.Range(0, 2_000).Select(i => StoreIds.For(account, StoreMapper.FolderModel, $"folder-{i:D5}")).ToArray();
+        var folders = folderIds.Select(Uuid).ToArray();
         string[] mimeTypes = ["application/pdf", "image/jpeg", "text/plain", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "video/mp4"];
         string[] extensions = ["pdf", "jpg", "txt", "docx", "mp4"];
         var random = new Random(20261122);
@@ -87,17 +90,28 @@ internal static class Seeder
             var permission = StoreIds.For(account, StoreMapper.PermissionModel, remoteId + "\nperm-owner");
             var remoteData = $$$"""[{"path":"/files/{{{remoteId}}}","data":{"kind":"drive#file","id":"{{{remoteId}}}","name":"{{{name}}}","mimeType":"{{{mimeTypes[kind]}}}","parents":["{{{folders[i % folders.Length][..8]}}}"],"size":"{{{size}}}","md5Checksum":"{{{contentHash[..32]}}}","ownedByMe":true,"shared":false,"starred":false,"trashed":false,"viewersCanCopyContent":true,"version":"{{{random.Next(1, 500)}}}"}}]""";
 
-            p[0].Value = Uuid(StoreIds.For(account, StoreMapper.FileModel, remoteId));
+            var folder = random.Next(10) < 8 ? folderIds[random.Next(folders.Length)] : (Guid?)null;
+            // The rendering the sync stores with every row (RenderedRows), from the same values.
+            var file = new StoredFile
+            {
+                Id = StoreIds.For(account, StoreMapper.FileModel, remoteId), LinkedAccountId = account, RemoteId = remoteId, Name = name,
+                FileUrl = url, Size = size, MimeType = mimeTypes[kind], FolderId = folder, DriveId = drive,
+                ChecksumJson = $$"""{"type":"sha256","content_hash":"{{contentHash}}"}""",
+                PermissionsJson = $$"""[{"id":"{{permission}}","remoteId":"perm-owner","type":"USER","user":"{{owner}}","group":null,"roles":["OWNER"]}]""",
+                RemoteCreatedAt = remoteCreated, RemoteUpdatedAt = remoteUpdated, Fingerprint = [], CreatedAt = created, ModifiedAt = created,
+            };
+
+            p[0].Value = Uuid(file.Id);
             p[1].Value = name;
             p[2].Value = url;
             p[3].Value = DBNull.Value;
             p[4].Value = size;
             p[5].Value = mimeTypes[kind];
             p[6].Value = DBNull.Value;
-            p[7].Value = random.Next(10) < 8 ? folders[random.Next(folders.Length)] : DBNull.Value;
+            p[7].Value = folder is { } f ? Uuid(f) : DBNull.Value;
             p[8].Value = driveText;
-            p[9].Value = $$"""{"type":"sha256","content_hash":"{{contentHash}}"}""";
-            p[10].Value = $$"""[{"id":"{{permission}}","remoteId":"perm-owner","type":"USER","user":"{{owner}}","group":null,"roles":["OWNER"]}]""";
+            p[9].Value = file.ChecksumJson;
+            p[10].Value = file.PermissionsJson;
             p[11].Value = Timestamp(remoteCreated);
             p[12].Value = Timestamp(remoteUpdated);
             p[13].Value = accountText;
@@ -107,6 +121,7 @@ internal static class Seeder
             p[17].Value = SHA256.HashData(Encoding.UTF8.GetBytes(remoteData));
             p[18].Value = Timestamp(created);
             p[19].Value = Timestamp(created);
+            p[20].Value = RenderedRows.Render(file);
             insert.ExecuteNonQuery();
 
             if ((i + 1) % Transaction == 0 || i + 1 == count)

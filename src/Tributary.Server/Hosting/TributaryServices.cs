@@ -48,6 +48,7 @@ internal static class TributaryServices
         services.AddSingleton<AccountRateLimiter>();
         services.AddSingleton<CredentialCache>();
         services.AddSingleton<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor, CredentialChangeInterceptor>();
+        services.AddSingleton<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor, FileStorage.RenderedRowsInterceptor>();
         services.AddSingleton<CredentialVault>();
         services.AddScoped<LinkFlow>();
         services.AddSingleton<OAuthAppStore>();

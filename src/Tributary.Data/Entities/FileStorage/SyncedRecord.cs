@@ -23,4 +23,13 @@ public abstract class SyncedRecord
 
     public DateTime CreatedAt { get; set; }
     public DateTime ModifiedAt { get; set; }
+
+    /// <summary>
+    /// The row as Merge's JSON object in the default list and retrieve shape (no <c>expand</c>, no
+    /// <c>remote_data</c>), rendered as UTF-8 whenever the sync writes the row, so a list page is the
+    /// keyset query plus copying these bytes. Valid only while <see cref="RemoteWasDeleted"/> is false
+    /// (a delete moves <c>modified_at</c> without re-rendering); null for rows written before the
+    /// column existed. Readers fall back to rendering from the columns in both cases (ADR 0019).
+    /// </summary>
+    public byte[]? ListJson { get; set; }
 }

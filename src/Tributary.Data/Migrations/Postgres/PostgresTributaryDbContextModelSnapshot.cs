@@ -467,6 +467,10 @@ namespace Tributary.Data.Migrations.Postgres
                         .HasColumnType("uuid")
                         .HasColumnName("linked_account_id");
 
+                    b.Property<byte[]>("ListJson")
+                        .HasColumnType("bytea")
+                        .HasColumnName("list_json");
+
                     b.Property<DateTime>("ModifiedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("modified_at");
@@ -553,6 +557,10 @@ namespace Tributary.Data.Migrations.Postgres
                     b.Property<Guid>("LinkedAccountId")
                         .HasColumnType("uuid")
                         .HasColumnName("linked_account_id");
+
+                    b.Property<byte[]>("ListJson")
+                        .HasColumnType("bytea")
+                        .HasColumnName("list_json");
 
                     b.Property<string>("MimeType")
                         .HasMaxLength(128)
@@ -661,6 +669,10 @@ namespace Tributary.Data.Migrations.Postgres
                         .HasColumnType("uuid")
                         .HasColumnName("linked_account_id");
 
+                    b.Property<byte[]>("ListJson")
+                        .HasColumnType("bytea")
+                        .HasColumnName("list_json");
+
                     b.Property<DateTime>("ModifiedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("modified_at");
@@ -756,6 +768,10 @@ namespace Tributary.Data.Migrations.Postgres
                         .HasColumnType("uuid")
                         .HasColumnName("linked_account_id");
 
+                    b.Property<byte[]>("ListJson")
+                        .HasColumnType("bytea")
+                        .HasColumnName("list_json");
+
                     b.Property<DateTime>("ModifiedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("modified_at");
@@ -825,6 +841,10 @@ namespace Tributary.Data.Migrations.Postgres
                     b.Property<Guid>("LinkedAccountId")
                         .HasColumnType("uuid")
                         .HasColumnName("linked_account_id");
+
+                    b.Property<byte[]>("ListJson")
+                        .HasColumnType("bytea")
+                        .HasColumnName("list_json");
 
                     b.Property<DateTime>("ModifiedAt")
                         .HasColumnType("timestamp with time zone")

@@ -462,6 +462,10 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("linked_account_id");
 
+                    b.Property<byte[]>("ListJson")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("list_json");
+
                     b.Property<DateTime>("ModifiedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("modified_at");
@@ -548,6 +552,10 @@ namespace Tributary.Data.Migrations.Sqlite
                     b.Property<Guid>("LinkedAccountId")
                         .HasColumnType("TEXT")
                         .HasColumnName("linked_account_id");
+
+                    b.Property<byte[]>("ListJson")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("list_json");
 
                     b.Property<string>("MimeType")
                         .HasMaxLength(128)
@@ -656,6 +664,10 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("linked_account_id");
 
+                    b.Property<byte[]>("ListJson")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("list_json");
+
                     b.Property<DateTime>("ModifiedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("modified_at");
@@ -751,6 +763,10 @@ namespace Tributary.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("linked_account_id");
 
+                    b.Property<byte[]>("ListJson")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("list_json");
+
                     b.Property<DateTime>("ModifiedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("modified_at");
@@ -820,6 +836,10 @@ namespace Tributary.Data.Migrations.Sqlite
                     b.Property<Guid>("LinkedAccountId")
                         .HasColumnType("TEXT")
                         .HasColumnName("linked_account_id");
+
+                    b.Property<byte[]>("ListJson")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("list_json");
 
                     b.Property<DateTime>("ModifiedAt")
                         .HasColumnType("TEXT")

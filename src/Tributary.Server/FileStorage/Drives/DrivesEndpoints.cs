@@ -37,6 +37,11 @@ internal static class DrivesEndpoints
             drives = drives.Where(d => d.Name == name);
         }
 
+        if (RenderedRows.Serve(common))
+        {
+            return await RenderedRows.PageAsync<StoredDrive, DriveRow, DriveDto>(drives, cursors, "drives:created_at", common, byModified: false, descending: false,
+                CommonModelRows.Drive(remoteData: false), (w, r) => CommonModelJson.WriteDrive(w, r, remoteData: false), ct);
+        }
         var remoteData = common.IncludeRemoteData;
         var page = await drives.ToKeysetPageAsync(cursors, "drives:created_at", common.Cursor, common.PageSize,
             CommonModelOrder<StoredDrive, DriveRow>.ByCreated, descending: false, CommonModelRows.Drive(remoteData), ct);

@@ -63,6 +63,11 @@ internal static class FilesEndpoints
             files = files.Where(f => f.RemoteCreatedAt < rcb);
         }
 
+        if (RenderedRows.Serve(common))
+        {
+            return await RenderedRows.PageAsync<StoredFile, FileRow, FileDto>(files, cursors, $"files:{order.Name}", common, order.ByModified, order.Descending,
+                CommonModelRows.File(remoteData: false), (w, f) => CommonModelJson.WriteFile(w, f, remoteData: false), ct);
+        }
         var remoteData = common.IncludeRemoteData;
         var page = await files.ToKeysetPageAsync(cursors, $"files:{order.Name}", common.Cursor, common.PageSize,
             CommonModelOrder<StoredFile, FileRow>.By(order.ByModified), order.Descending, CommonModelRows.File(remoteData), ct);

@@ -51,6 +51,11 @@ internal static class FoldersEndpoints
             folders = folders.Where(f => f.Name == name);
         }
 
+        if (RenderedRows.Serve(common))
+        {
+            return await RenderedRows.PageAsync<StoredFolder, FolderRow, FolderDto>(folders, cursors, "folders:created_at", common, byModified: false, descending: false,
+                CommonModelRows.Folder(remoteData: false), (w, f) => CommonModelJson.WriteFolder(w, f, remoteData: false), ct);
+        }
         var remoteData = common.IncludeRemoteData;
         var page = await folders.ToKeysetPageAsync(cursors, "folders:created_at", common.Cursor, common.PageSize,
             CommonModelOrder<StoredFolder, FolderRow>.ByCreated, descending: false, CommonModelRows.Folder(remoteData), ct);

@@ -30,6 +30,11 @@ internal static class GroupsEndpoints
         query.ThrowIfInvalid();
 
         var groups = common.Apply(db.Groups.AsNoTracking(), tenant, StoreMapper.GroupModel);
+        if (RenderedRows.Serve(common))
+        {
+            return await RenderedRows.PageAsync<StoredGroup, GroupRow, GroupDto>(groups, cursors, "groups:created_at", common, byModified: false, descending: false,
+                CommonModelRows.Group(remoteData: false), (w, r) => CommonModelJson.WriteGroup(w, r, remoteData: false), ct);
+        }
         var remoteData = common.IncludeRemoteData;
         var page = await groups.ToKeysetPageAsync(cursors, "groups:created_at", common.Cursor, common.PageSize,
             CommonModelOrder<StoredGroup, GroupRow>.ByCreated, descending: false, CommonModelRows.Group(remoteData), ct);

@@ -44,6 +44,11 @@ internal static class UsersEndpoints
             users = users.Where(u => u.IsMe == me);
         }
 
+        if (RenderedRows.Serve(common))
+        {
+            return await RenderedRows.PageAsync<StoredUser, UserRow, UserDto>(users, cursors, "users:created_at", common, byModified: false, descending: false,
+                CommonModelRows.User(remoteData: false), (w, r) => CommonModelJson.WriteUser(w, r, remoteData: false), ct);
+        }
         var remoteData = common.IncludeRemoteData;
         var page = await users.ToKeysetPageAsync(cursors, "users:created_at", common.Cursor, common.PageSize,
             CommonModelOrder<StoredUser, UserRow>.ByCreated, descending: false, CommonModelRows.User(remoteData), ct);
