@@ -173,11 +173,18 @@ internal sealed class SyncRunner(
         long records = 0;
         // An initial full read fills an account that has nothing yet: insert first, upsert only what the database refuses.
         _insertFirst = !state.InitialSyncDone;
+        Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction? transaction = null;
         try
         {
+            var batchRecords = 0L;
+            var batchStarted = 0L;
             await foreach (var page in connector.ReadChangesAsync(context, state.Cursor, ct))
             {
-                await using var transaction = await db.Database.BeginTransactionAsync(ct);
+                if (transaction is null)
+                {
+                    transaction = await db.Database.BeginTransactionAsync(ct);
+                    batchStarted = time.GetTimestamp();
+                }
                 if (page.IsFullSnapshot && !state.InFullRead)
                 {
                     // A full read begins: every row it reports gets the new generation number.
@@ -193,14 +200,28 @@ internal sealed class SyncRunner(
                 }
                 await changes.PublishAsync(events, db, account, ct);
                 records += page.Records.Count + page.Deletions.Count;
+                batchRecords += page.Records.Count + page.Deletions.Count;
                 state.Cursor = page.Cursor;
                 state.InFullRead = page.IsFullSnapshot && !page.IsFinal;
                 state.RecordsThisRun = records;
-                // Rows, events and cursor commit together: this is the resume point.
+                // Rows, events and cursor go into one transaction: each commit is a resume point.
                 await db.SaveChangesAsync(ct);
-                await transaction.CommitAsync(ct);
                 db.ChangeTracker.Clear();
                 db.Attach(state);
+                if (page.IsFinal || batchRecords >= options.CurrentValue.CommitEveryRecords
+                    || time.GetElapsedTime(batchStarted).TotalMilliseconds >= options.CurrentValue.CommitEveryMilliseconds)
+                {
+                    await transaction.CommitAsync(ct);
+                    await transaction.DisposeAsync();
+                    transaction = null;
+                    batchRecords = 0;
+                }
+            }
+            if (transaction is not null)
+            {
+                await transaction.CommitAsync(ct);
+                await transaction.DisposeAsync();
+                transaction = null;
             }
             state.Status = SyncStatusValue.Done;
             state.LastSyncResult = SyncStatusValue.Done;
@@ -216,9 +237,23 @@ internal sealed class SyncRunner(
         }
         catch (ProviderException e) when (!ct.IsCancellationRequested)
         {
+            if (transaction is not null)
+            {
+                // The provider failed between pages: the pages applied so far are whole, with their cursor; keep them.
+                await transaction.CommitAsync(ct);
+                await transaction.DisposeAsync();
+                transaction = null;
+            }
             db.ChangeTracker.Clear();
             db.Attach(state);
             return await StoppedAsync(account, state, e, records, ct);
+        }
+        finally
+        {
+            if (transaction is not null)
+            {
+                await transaction.DisposeAsync();
+            }
         }
     }
 
