@@ -91,8 +91,11 @@ public sealed class SyncProcessTests
         // One page per transaction, so the killed replica leaves a checkpoint early.
         env["Sync__CommitEveryRecords"] = "200";
 
+        // Slow pages while the replicas start (one may sync long before the other is ready), normal ones after.
+        provider.PageDelay = TimeSpan.FromSeconds(1);
         var a = await ServerProcess.StartAsync("A", env);
         var b = await ServerProcess.StartAsync("B", env);
+        provider.PageDelay = TimeSpan.FromMilliseconds(40);
         ServerProcess? c = null;
         try
         {
