@@ -7,6 +7,7 @@ using Microsoft.Data.Sqlite;
 using Tributary.Data;
 using Tributary.Integrations.Catalog;
 using Tributary.Integrations.FileStorage;
+using Tributary.Server.FileStorage;
 using Tributary.Server.Hosting;
 using Tributary.Server.Linking;
 using Tributary.Server.Sync;
@@ -127,19 +128,22 @@ internal static class Ingest
         {
             "id", "name", "file_url", "file_thumbnail_url", "size", "mime_type", "description", "folder_id", "drive_id",
             "checksum_json", "permissions_json", "remote_created_at", "remote_updated_at", "linked_account_id", "remote_id",
-            "remote_was_deleted", "remote_data_json", "fingerprint", "seen_in_full_read", "created_at", "modified_at",
+            "remote_was_deleted", "remote_data_json", "fingerprint", "seen_in_full_read", "created_at", "modified_at", "list_json",
         };
         await using var insert = connection.CreateCommand();
         insert.CommandText = $"INSERT INTO fs_files ({string.Join(", ", columns)}) VALUES ({string.Join(", ", columns.Select((_, i) => "$p" + i))})";
         var p = columns.Select((_, i) => insert.Parameters.Add(new SqliteParameter("$p" + i, null))).ToArray();
         insert.Prepare();
-        var now = Seeder.Timestamp(new DateTime(2026, 11, 22, 0, 0, 0, DateTimeKind.Utc));
+        var stamp = new DateTime(2026, 11, 22, 0, 0, 0, DateTimeKind.Utc);
+        var now = Seeder.Timestamp(stamp);
         var watch = Stopwatch.StartNew();
         var transaction = connection.BeginTransaction();
         insert.Transaction = transaction;
         for (var i = 0; i < count; i++)
         {
             var row = StoreMapper.ToFile(account, File(i));
+            row.CreatedAt = stamp;
+            row.ModifiedAt = stamp;
             p[0].Value = Seeder.Uuid(row.Id);
             p[1].Value = (object?)row.Name ?? DBNull.Value;
             p[2].Value = DBNull.Value;
@@ -161,6 +165,8 @@ internal static class Ingest
             p[18].Value = 1;
             p[19].Value = now;
             p[20].Value = now;
+            // The stored rendering the sync writes with every row (ADR 0019), rendered the same way.
+            p[21].Value = RenderedRows.Render(row);
             insert.ExecuteNonQuery();
             if ((i + 1) % Seeder.Transaction == 0)
             {

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Tributary.Bench;
 
-// dotnet run -c Release --project bench/Tributary.Bench -- <seed|paging|throughput|download|ingest|all> [--data DIR] [--files N]
+// dotnet run -c Release --project bench/Tributary.Bench -- <seed|paging|throughput|download|ingest|push|all> [--data DIR] [--files N]
 // Everything listens on 127.0.0.1 only, and every loop stops by itself.
 var scenario = args.Length > 0 ? args[0] : "help";
 string Option(string name, string fallback)
@@ -12,7 +12,7 @@ string Option(string name, string fallback)
 }
 int Number(string name, int fallback) => int.Parse(Option(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
 
-if (scenario is not ("seed" or "paging" or "throughput" or "download" or "ingest" or "all"))
+if (scenario is not ("seed" or "paging" or "throughput" or "download" or "ingest" or "push" or "all"))
 {
     Console.WriteLine("""
         usage: dotnet run -c Release --project bench/Tributary.Bench -- <scenario> [options]
@@ -21,6 +21,7 @@ if (scenario is not ("seed" or "paging" or "throughput" or "download" or "ingest
           throughput  GET /files vs static JSON of the same page          [--concurrency 8] [--seconds 10] [--rounds 2]
           download    peak memory streaming a 1 GiB vs a 10 MiB download
           ingest      full sync of N files from a provider fake over loopback vs a raw bulk insert of the same rows  [--files 100000]
+          push        change at the provider fake → push notification → visible through GET /files/{id}  [--changes 20] [--burst 10]
           all         seed (if needed), then paging, throughput and download
         options: --data DIR (default $TMPDIR/tributary-bench)  --files N (default 1000000)
         """);
@@ -34,6 +35,11 @@ Console.WriteLine($"data: {BenchHost.DataDirectory}");
 if (scenario == "ingest")
 {
     await Ingest.RunAsync(BenchHost.DataDirectory, Number("--files", 100_000));
+    return 0;
+}
+if (scenario == "push")
+{
+    await Push.RunAsync(BenchHost.DataDirectory, Number("--changes", 20), Number("--burst", 10));
     return 0;
 }
 var state = await BenchHost.EnsureAccountAsync();

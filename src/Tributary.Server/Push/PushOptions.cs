@@ -7,9 +7,12 @@ internal sealed class PushOptions
 
     /// <summary>
     /// The first notification for an account asks for a sync at once; more within this window are
-    /// folded into one more sync when it ends. Providers send bursts (one per changed item).
+    /// folded into one more sync when it ends. Providers send bursts (one per changed item). A change
+    /// notified inside the window waits for its end, so the window plus one incremental sync is the
+    /// worst-case push-to-API latency: 1 s keeps that under 2 s (docs/benchmarks.md, push) while a
+    /// burst still costs at most one sync per second per account.
     /// </summary>
-    public TimeSpan DebounceWindow { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan DebounceWindow { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Box app's primary signature key (Developer Console → Webhooks → Manage signature keys).</summary>
     public string? BoxPrimaryKey { get; set; }

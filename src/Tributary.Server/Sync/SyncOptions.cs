@@ -30,6 +30,19 @@ internal sealed class SyncOptions
     [Range(0, 600_000)]
     public int SoonDelayMilliseconds { get; set; } = 1000;
 
+    /// <summary>
+    /// A sync commits its pages (rows, events and cursor together) once this many records are applied
+    /// since the last commit, or after <see cref="CommitEveryMilliseconds"/>, whichever comes first,
+    /// and always at the end of the feed. Fewer, larger transactions write each touched index page
+    /// once per commit instead of once per page; a killed run re-reads at most this much.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int CommitEveryRecords { get; set; } = 10_000;
+
+    /// <summary>Longest time a sync keeps its transaction open (on SQLite other writers wait for it meanwhile).</summary>
+    [Range(0, 60_000)]
+    public int CommitEveryMilliseconds { get; set; } = 2_000;
+
     /// <summary>How long an account's sync lease lasts without renewal: a dead replica's sync is taken over after this.</summary>
     [Range(5, 3600)]
     public int LeaseSeconds { get; set; } = 60;

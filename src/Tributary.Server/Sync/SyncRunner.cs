@@ -6,6 +6,7 @@ using Tributary.Data.Entities;
 using Tributary.Data.Entities.FileStorage;
 using Tributary.Integrations.FileStorage;
 using Tributary.Server.Events;
+using Tributary.Server.FileStorage;
 using Tributary.Server.Vault;
 
 namespace Tributary.Server.Sync;
@@ -65,6 +66,8 @@ internal sealed class SyncRunner(
         FileStorageModel.Group => "FileStorageGroup",
         _ => throw new ArgumentOutOfRangeException(nameof(model), model, null),
     };
+
+    private bool _insertFirst;
 
     private TimeSpan LeaseDuration => TimeSpan.FromSeconds(options.CurrentValue.LeaseSeconds);
 
@@ -169,17 +172,26 @@ internal sealed class SyncRunner(
         await db.SaveChangesAsync(ct);
 
         long records = 0;
+        // An initial full read fills an account that has nothing yet: insert first, upsert only what the database refuses.
+        _insertFirst = !state.InitialSyncDone;
+        Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction? transaction = null;
         try
         {
+            var batchRecords = 0L;
+            var batchStarted = 0L;
             await foreach (var page in connector.ReadChangesAsync(context, state.Cursor, ct))
             {
-                await using var transaction = await db.Database.BeginTransactionAsync(ct);
+                if (transaction is null)
+                {
+                    transaction = await db.Database.BeginTransactionAsync(ct);
+                    batchStarted = time.GetTimestamp();
+                }
                 if (page.IsFullSnapshot && !state.InFullRead)
                 {
                     // A full read begins: every row it reports gets the new generation number.
                     state.FullReadGeneration++;
                 }
-                var changes = await ApplyAsync(account.Id, page, page.IsFullSnapshot ? state.FullReadGeneration : null, ct);
+                var changes = await ApplyAsync(account.Id, page, page.IsFullSnapshot ? state.FullReadGeneration : null, _insertFirst && page.IsFullSnapshot, ct);
                 if (page.IsFullSnapshot && page.IsFinal)
                 {
                     // The page's own rows must carry the generation in the database before the sweep reads it.
@@ -189,14 +201,28 @@ internal sealed class SyncRunner(
                 }
                 await changes.PublishAsync(events, db, account, ct);
                 records += page.Records.Count + page.Deletions.Count;
+                batchRecords += page.Records.Count + page.Deletions.Count;
                 state.Cursor = page.Cursor;
                 state.InFullRead = page.IsFullSnapshot && !page.IsFinal;
                 state.RecordsThisRun = records;
-                // Rows, events and cursor commit together: this is the resume point.
+                // Rows, events and cursor go into one transaction: each commit is a resume point.
                 await db.SaveChangesAsync(ct);
-                await transaction.CommitAsync(ct);
                 db.ChangeTracker.Clear();
                 db.Attach(state);
+                if (page.IsFinal || batchRecords >= options.CurrentValue.CommitEveryRecords
+                    || time.GetElapsedTime(batchStarted).TotalMilliseconds >= options.CurrentValue.CommitEveryMilliseconds)
+                {
+                    await transaction.CommitAsync(ct);
+                    await transaction.DisposeAsync();
+                    transaction = null;
+                    batchRecords = 0;
+                }
+            }
+            if (transaction is not null)
+            {
+                await transaction.CommitAsync(ct);
+                await transaction.DisposeAsync();
+                transaction = null;
             }
             state.Status = SyncStatusValue.Done;
             state.LastSyncResult = SyncStatusValue.Done;
@@ -212,9 +238,23 @@ internal sealed class SyncRunner(
         }
         catch (ProviderException e) when (!ct.IsCancellationRequested)
         {
+            if (transaction is not null)
+            {
+                // The provider failed between pages: the pages applied so far are whole, with their cursor; keep them.
+                await transaction.CommitAsync(ct);
+                await transaction.DisposeAsync();
+                transaction = null;
+            }
             db.ChangeTracker.Clear();
             db.Attach(state);
             return await StoppedAsync(account, state, e, records, ct);
+        }
+        finally
+        {
+            if (transaction is not null)
+            {
+                await transaction.DisposeAsync();
+            }
         }
     }
 
@@ -286,30 +326,69 @@ internal sealed class SyncRunner(
         var account = await db.LinkedAccounts.IgnoreQueryFilters().AsNoTracking().SingleAsync(a => a.Id == linkedAccountId, ct);
         try
         {
-            var changes = await ApplyAsync(linkedAccountId, page, generation, ct);
+            var changes = await ApplyAsync(linkedAccountId, page, generation, insertFirst: false, ct);
             await changes.PublishAsync(events, db, account, ct);
             await db.SaveChangesAsync(ct);
         }
         catch (DbUpdateException)
         {
             db.ChangeTracker.Clear();
-            var changes = await ApplyAsync(linkedAccountId, page, generation, ct);
+            var changes = await ApplyAsync(linkedAccountId, page, generation, insertFirst: false, ct);
             await changes.PublishAsync(events, db, account, ct);
             await db.SaveChangesAsync(ct);
         }
         db.ChangeTracker.Clear();
     }
 
-    private async Task<PageChanges> ApplyAsync(Guid account, ChangePage page, long? generation, CancellationToken ct)
+    private async Task<PageChanges> ApplyAsync(Guid account, ChangePage page, long? generation, bool insertFirst, CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var changes = new PageChanges();
-        await ApplyPathsAsync(account, page, now, ct);
-        await UpsertAsync(db.Drives, page.Records.OfType<RemoteDrive>().Select(r => StoreMapper.ToDrive(account, r)), now, Copy, ct, changes.For(FileStorageModel.Drive), generation);
-        await UpsertAsync(db.Folders, page.Records.OfType<RemoteFolder>().Select(r => StoreMapper.ToFolder(account, r)), now, Copy, ct, changes.For(FileStorageModel.Folder), generation);
-        await UpsertAsync(db.Files, page.Records.OfType<RemoteFile>().Select(r => StoreMapper.ToFile(account, r)), now, Copy, ct, changes.For(FileStorageModel.File), generation);
-        await UpsertAsync(db.Users, page.Records.OfType<RemoteUser>().Select(r => StoreMapper.ToUser(account, r)), now, Copy, ct, changes.For(FileStorageModel.User), generation);
-        await UpsertAsync(db.Groups, page.Records.OfType<RemoteGroup>().Select(r => StoreMapper.ToGroup(account, r)), now, Copy, ct, changes.For(FileStorageModel.Group), generation);
+        await ApplyPathsAsync(account, page, now, changes, ct);
+        var stored = 0;
+        var refused = 0;
+        async Task StoreAsync<T>(DbSet<T> set, IEnumerable<T> incoming, Action<T, T> copy, ModelChanges modelChanges) where T : SyncedRecord
+        {
+            var rows = incoming.GroupBy(r => r.Id).Select(g => g.Last()).ToList();
+            if (insertFirst && rows.Count > 0)
+            {
+                foreach (var row in rows)
+                {
+                    row.CreatedAt = now;
+                    row.ModifiedAt = now;
+                    row.SeenInFullRead = generation ?? 0;
+                    // This path bypasses EF's SaveChanges, where RenderedRowsInterceptor renders every other write.
+                    row.ListJson = RenderedRows.Render(row);
+                }
+                var conflicts = await InsertFirst.InsertNewAsync(db, rows, ct);
+                var existing = conflicts.Count == 0 ? null : conflicts.Select(r => r.Id).ToHashSet();
+                modelChanges.Added.AddRange(rows.Where(r => existing is null || !existing.Contains(r.Id)).Select(r => r.Id));
+                stored += rows.Count;
+                refused += conflicts.Count;
+                rows = conflicts;
+            }
+            await UpsertAsync(set, rows, now, copy, ct, modelChanges, generation);
+        }
+        await StoreAsync(db.Drives, page.Records.OfType<RemoteDrive>().Select(r => StoreMapper.ToDrive(account, r)), Copy, changes.For(FileStorageModel.Drive));
+        await StoreAsync(db.Folders, page.Records.OfType<RemoteFolder>().Select(r => StoreMapper.ToFolder(account, r)), Copy, changes.For(FileStorageModel.Folder));
+        await StoreAsync(db.Files, page.Records.OfType<RemoteFile>().Select(r => StoreMapper.ToFile(account, r)), Copy, changes.For(FileStorageModel.File));
+        await StoreAsync(db.Users, page.Records.OfType<RemoteUser>().Select(r => StoreMapper.ToUser(account, r)), Copy, changes.For(FileStorageModel.User));
+        await StoreAsync(db.Groups, page.Records.OfType<RemoteGroup>().Select(r => StoreMapper.ToGroup(account, r)), Copy, changes.For(FileStorageModel.Group));
+        if (page.DeletedPaths.Count > 0)
+        {
+            // An item moved away from a deleted path and reported in this page lives on: it changed, it was not removed.
+            foreach (var model in new[] { FileStorageModel.File, FileStorageModel.Folder })
+            {
+                var revived = changes.For(model).Changed.ToHashSet();
+                changes.For(model).Removed.RemoveAll(revived.Contains);
+            }
+        }
+        if (insertFirst && refused * 2 > stored)
+        {
+            // Most rows exist already (a full read restarted over an earlier one): the keyed path costs less from here on.
+            logger.LogInformation("Sync of linked account {LinkedAccountId}: {Refused} of {Stored} rows existed, upserting by key from here on", account, refused, stored);
+            _insertFirst = false;
+        }
         if (page.Deletions.Count > 0)
         {
             // A delete in the same page as an upsert of the row wins: the upsert must reach the database first.
@@ -350,19 +429,17 @@ internal sealed class SyncRunner(
     /// successor). Runs before the page's upserts, so a record in the same page (an item moved away
     /// from a deleted path) comes back alive.
     /// </summary>
-    private async Task ApplyPathsAsync(Guid account, ChangePage page, DateTime now, CancellationToken ct)
+    private async Task ApplyPathsAsync(Guid account, ChangePage page, DateTime now, PageChanges changes, CancellationToken ct)
     {
+        var files = changes.For(FileStorageModel.File).Removed;
+        var folders = changes.For(FileStorageModel.Folder).Removed;
         foreach (var path in page.DeletedPaths.Distinct(StringComparer.Ordinal))
         {
             var under = path.TrimEnd('/') + "/";
-            await db.Files.IgnoreQueryFilters()
-                .Where(r => r.LinkedAccountId == account && !r.RemoteWasDeleted && r.RemotePath != null
-                    && (r.RemotePath == path || (r.RemotePath.StartsWith(under) && r.RemotePath.Substring(0, under.Length) == under)))
-                .ExecuteUpdateAsync(s => s.SetProperty(r => r.RemoteWasDeleted, true).SetProperty(r => r.ModifiedAt, now), ct);
-            await db.Folders.IgnoreQueryFilters()
-                .Where(r => r.LinkedAccountId == account && !r.RemoteWasDeleted && r.RemotePath != null
-                    && (r.RemotePath == path || (r.RemotePath.StartsWith(under) && r.RemotePath.Substring(0, under.Length) == under)))
-                .ExecuteUpdateAsync(s => s.SetProperty(r => r.RemoteWasDeleted, true).SetProperty(r => r.ModifiedAt, now), ct);
+            files.AddRange(await MarkDeletedAsync(db.Files, r => r.LinkedAccountId == account && r.RemotePath != null
+                && (r.RemotePath == path || (r.RemotePath.StartsWith(under) && r.RemotePath.Substring(0, under.Length) == under)), now, ct));
+            folders.AddRange(await MarkDeletedAsync(db.Folders, r => r.LinkedAccountId == account && r.RemotePath != null
+                && (r.RemotePath == path || (r.RemotePath.StartsWith(under) && r.RemotePath.Substring(0, under.Length) == under)), now, ct));
         }
 
         var placed = page.Records
@@ -380,12 +457,8 @@ internal sealed class SyncRunner(
         }
         var paths = placed.Select(p => p.Path).Distinct().ToList();
         var ids = placed.Select(p => p.Id).ToList();
-        await db.Files.IgnoreQueryFilters()
-            .Where(r => r.LinkedAccountId == account && !r.RemoteWasDeleted && paths.Contains(r.RemotePath) && !ids.Contains(r.Id))
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.RemoteWasDeleted, true).SetProperty(r => r.ModifiedAt, now), ct);
-        await db.Folders.IgnoreQueryFilters()
-            .Where(r => r.LinkedAccountId == account && !r.RemoteWasDeleted && paths.Contains(r.RemotePath) && !ids.Contains(r.Id))
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.RemoteWasDeleted, true).SetProperty(r => r.ModifiedAt, now), ct);
+        files.AddRange(await MarkDeletedAsync(db.Files, r => r.LinkedAccountId == account && paths.Contains(r.RemotePath) && !ids.Contains(r.Id), now, ct));
+        folders.AddRange(await MarkDeletedAsync(db.Folders, r => r.LinkedAccountId == account && paths.Contains(r.RemotePath) && !ids.Contains(r.Id), now, ct));
     }
 
     /// <summary>Inserts new rows and updates changed ones; unchanged rows keep their <c>modified_at</c>.</summary>

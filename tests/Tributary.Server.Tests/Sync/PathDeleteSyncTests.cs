@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Tributary.Data;
 using Tributary.Data.Entities;
+using Tributary.Data.Entities.Webhooks;
 using Tributary.Integrations.FileStorage;
 using Tributary.Server.Sync;
 using Tributary.Server.Tests.Connectors.Dropbox;
@@ -93,6 +95,60 @@ public sealed class PathDeleteSyncTests
         Assert.Equal("/" + tree.Find(rescued)!.Name, state.Files[rescued].RemotePath);
         Assert.False(state.Files[elsewhere].RemoteWasDeleted);
         fake.Host.AssertConformant();
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task A_delete_by_path_raises_the_removed_webhook_events_a_delete_by_id_raises(DatabaseKind kind)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var fake = await DropboxFake.StartAsync();
+        await using var _ = fake.Host;
+        fake.Tree.SeedStandard(16);
+        var (app, account) = await LinkAsync(kind, fake);
+        await using var __ = app;
+        await app.WithDbAsync(async (db, sp) =>
+        {
+            var now = sp.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
+            var organizationId = await db.LinkedAccounts.IgnoreQueryFilters().Where(a => a.Id == account.Id).Select(a => a.OrganizationId).SingleAsync(ct);
+            db.WebhookEndpoints.Add(new WebhookEndpoint
+            {
+                Id = Guid.NewGuid(), OrganizationId = organizationId, Url = "https://receiver.invalid/hooks", IsActive = true,
+                Events = "FileStorageFile.removed,FileStorageFolder.removed,FileStorageFile.changed", CreatedAt = now, UpdatedAt = now,
+            });
+            return await db.SaveChangesAsync(ct);
+        });
+        Assert.Null((await SyncAsync(app, account.Id)).Error);
+        var liveBefore = await app.WithDbAsync(async (db, _) =>
+            (await db.Files.IgnoreQueryFilters().Where(f => f.LinkedAccountId == account.Id && !f.RemoteWasDeleted).Select(f => f.Id).ToListAsync(ct))
+            .Concat(await db.Folders.IgnoreQueryFilters().Where(f => f.LinkedAccountId == account.Id && !f.RemoteWasDeleted).Select(f => f.Id).ToListAsync(ct))
+            .ToHashSet());
+
+        var tree = fake.Tree;
+        var archive = tree.Folders.Single(f => f.Name == "Archive");
+        var rescued = tree.Files.First(f => f.ParentId == archive.Id).Id;
+        tree.Move(rescued, null);
+        tree.Delete(archive.Id);
+        Assert.Null((await SyncAsync(app, account.Id)).Error);
+
+        var result = await app.WithDbAsync(async (db, _) => new
+        {
+            Deleted = (await db.Files.IgnoreQueryFilters().Where(f => f.LinkedAccountId == account.Id && f.RemoteWasDeleted)
+                    .Select(f => new { f.Id, Model = "FileStorageFile" }).ToListAsync(ct))
+                .Concat(await db.Folders.IgnoreQueryFilters().Where(f => f.LinkedAccountId == account.Id && f.RemoteWasDeleted)
+                    .Select(f => new { f.Id, Model = "FileStorageFolder" }).ToListAsync(ct))
+                .Where(r => liveBefore.Contains(r.Id)).Select(r => (r.Model + ".removed", r.Id)).ToHashSet(),
+            Events = (await db.WebhookDeliveries.IgnoreQueryFilters().Where(d => d.LinkedAccountId == account.Id && d.RecordId != null)
+                .Select(d => new { d.Event, d.RecordId }).ToListAsync(ct)).Select(d => (d.Event, d.RecordId!.Value)).ToList(),
+        });
+        var rescuedId = StoreIds.For(account.Id, StoreMapper.FileModel, rescued);
+        // The folder and what was under it, exactly: one removed event each, the same events a delete by id raises.
+        Assert.Contains(("FileStorageFolder.removed", StoreIds.For(account.Id, StoreMapper.FolderModel, archive.Id)), result.Deleted);
+        Assert.True(result.Deleted.Count >= 3, $"the Archive folder and its files were deleted, got {result.Deleted.Count}");
+        Assert.Equal(result.Deleted.OrderBy(e => e.Id), result.Events.Where(e => e.Event.EndsWith(".removed", StringComparison.Ordinal)).OrderBy(e => e.Item2));
+        // The item moved out of the folder before it went is told as changed, never as removed.
+        Assert.Contains(("FileStorageFile.changed", rescuedId), result.Events);
+        Assert.DoesNotContain(("FileStorageFile.removed", rescuedId), result.Events);
     }
 
     [Theory]

@@ -27,6 +27,8 @@ public sealed class SyncProcessTests
         var env = linked.ProcessEnvironment(provider);
         // A killed process's lease expires quickly, so the next start does not wait long to resume.
         env["Sync__LeaseSeconds"] = "5";
+        // Two pages per transaction: a kill lands inside multi-page batches too, and still leaves many checkpoints.
+        env["Sync__CommitEveryRecords"] = "400";
         var random = new Random(20261122);
         var history = new StringBuilder();
         string? checkpoint = null;
@@ -86,9 +88,14 @@ public sealed class SyncProcessTests
         var env = linked.ProcessEnvironment(provider);
         env["Sync__LeaseSeconds"] = "5";
         env["Sync__ClusterCheckinSeconds"] = "2";
+        // One page per transaction, so the killed replica leaves a checkpoint early.
+        env["Sync__CommitEveryRecords"] = "200";
 
+        // Slow pages while the replicas start (one may sync long before the other is ready), normal ones after.
+        provider.PageDelay = TimeSpan.FromSeconds(1);
         var a = await ServerProcess.StartAsync("A", env);
         var b = await ServerProcess.StartAsync("B", env);
+        provider.PageDelay = TimeSpan.FromMilliseconds(40);
         ServerProcess? c = null;
         try
         {

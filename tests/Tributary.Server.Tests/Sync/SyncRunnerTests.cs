@@ -77,6 +77,79 @@ public sealed class SyncRunnerTests
 
     [Theory]
     [MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task InitialFullRead_InsertsFirst_YetStaysIdempotent_AndStoresRowsAsEfDoes(DatabaseKind kind)
+    {
+        await using var provider = await LoopbackProvider.StartAsync(files: 60, folders: 6);
+        provider.PageSize = 25;
+        var events = new RecordingAccountEvents();
+        var linked = await LoopbackAccount.LinkAsync(kind, provider, services: events.Install);
+        await using var app = linked.App;
+        // A live write stored one of the provider's files (under an older name) before the initial sync reached it.
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<SyncRunner>().StoreWrittenAsync(linked.AccountId,
+                new Integrations.FileStorage.RemoteFile("file-0000004", "old name.txt", null, null, 1, "text/plain", null, null, null, null, [], null, null), Ct);
+        }
+        events.RecordsChanged.Clear();
+        var written = StoreIds.For(linked.AccountId, StoreMapper.FileModel, "file-0000004");
+        var inserted = StoreIds.For(linked.AccountId, StoreMapper.FileModel, "file-0000005");
+
+        Assert.Equal(SyncStop.Completed, (await RunAsync(linked)).Stop);
+
+        // The existing row was refused by the insert and updated by key: no duplicate, told as changed, not added.
+        await linked.AssertStoreEqualsProviderAsync(provider, "after the insert-first initial read");
+        Assert.Equal(provider.Live.Count, await linked.AllRowCountAsync());
+        var added = events.RecordsChanged.SelectMany(c => c.Added).ToHashSet();
+        Assert.Equal(provider.Live.Count - 1, added.Count);
+        Assert.DoesNotContain(written, added);
+        Assert.Equal([written], events.RecordsChanged.SelectMany(c => c.Changes));
+        if (kind == DatabaseKind.Sqlite)
+        {
+            // SQLite keeps whatever it is given: the raw insert must store each value as EF Core does (TEXT uuids in
+            // upper case, TEXT timestamps with a space, BLOB fingerprints), or keyed reads and orderings would miss rows.
+            // Compared as shapes: storage class, and the text with every run of digits and upper-case hex folded to "h".
+            await app.WithDbAsync(async (db, _) =>
+            {
+                var connection = db.Database.GetDbConnection();
+                await connection.OpenAsync(Ct);
+                string Shape(System.Data.Common.DbDataReader r, int i) => r.IsDBNull(i) ? "null"
+                    : r.GetValue(i) is string text ? "text " + System.Text.RegularExpressions.Regex.Replace(text, "[0-9A-F]+", "h")
+                    : r.GetValue(i).GetType().Name;
+                var shapes = new Dictionary<Guid, string[]>();
+                foreach (var id in new[] { written, inserted })
+                {
+                    await using var command = connection.CreateCommand();
+                    command.CommandText = "SELECT * FROM fs_files WHERE id = $id";
+                    command.Parameters.Add(new Microsoft.Data.Sqlite.SqliteParameter("$id", id.ToString().ToUpperInvariant()));
+                    await using var reader = await command.ExecuteReaderAsync(Ct);
+                    Assert.True(await reader.ReadAsync(Ct), $"row {id} is not stored under EF's id encoding");
+                    shapes[id] = Enumerable.Range(0, reader.FieldCount).Select(i => reader.GetName(i) + ": " + Shape(reader, i)).ToArray();
+                }
+                Assert.Equal(shapes[written], shapes[inserted]);
+                return 0;
+            });
+        }
+        var modifiedBefore = await app.WithDbAsync((db, _) => db.Files.IgnoreQueryFilters().Where(f => f.Id == inserted).Select(f => f.ModifiedAt).SingleAsync(Ct));
+
+        // An initial read restarted over the rows it already stored: every insert is refused, the keyed path takes
+        // over, nothing is duplicated, added or touched.
+        await app.WithDbAsync(async (db, _) =>
+        {
+            var state = await db.SyncStates.IgnoreQueryFilters().SingleAsync(s => s.LinkedAccountId == linked.AccountId, Ct);
+            state.InitialSyncDone = false;
+            state.Cursor = null;
+            return await db.SaveChangesAsync(Ct);
+        });
+        events.RecordsChanged.Clear();
+        Assert.Equal(SyncStop.Completed, (await RunAsync(linked)).Stop);
+        await linked.AssertStoreEqualsProviderAsync(provider, "after the restarted initial read");
+        Assert.Equal(provider.Live.Count, await linked.AllRowCountAsync());
+        Assert.Empty(events.RecordsChanged.SelectMany(c => c.Added.Concat(c.Changes).Concat(c.Removed)));
+        Assert.Equal(modifiedBefore, await app.WithDbAsync((db, _) => db.Files.IgnoreQueryFilters().Where(f => f.Id == inserted).Select(f => f.ModifiedAt).SingleAsync(Ct)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
     public async Task RevokedGrant_MarksRelinkNeeded_OpensAnIssue_AndTellsTheEvents(DatabaseKind kind)
     {
         await using var provider = await LoopbackProvider.StartAsync(files: 10, folders: 2);
