@@ -28,7 +28,7 @@ public sealed class FolderCascadeSyncTests
         return await scope.ServiceProvider.GetRequiredService<SyncRunner>().RunAsync(account, full, Ct);
     }
 
-    /// <summary>The provider's items at or under <paramref name="root"/>, by the parents it holds now.</summary>
+    /// <summary>The provider's items at or under <paramref name="root"/>, by the parents it holds now (read it before deleting the root).</summary>
     private static HashSet<string> Subtree(IReadOnlyDictionary<string, LoopbackProvider.Item> live, string root)
     {
         var under = new HashSet<string>(StringComparer.Ordinal) { root };
@@ -66,16 +66,16 @@ public sealed class FolderCascadeSyncTests
         var movedFile = before["file-0000100"];
         provider.Add(movedFile with { Parent = "folder-0002" });
         provider.Add(before["folder-0011"] with { Parent = "folder-0003" });
-        // A subfolder reported deleted too (as Graph usually does): still walked through, each row removed once.
-        provider.Delete("folder-0012");
         var doomed = Subtree(provider.Live, "folder-0001");
         doomed.Remove("file-0000101");
-        doomed.Add("folder-0012");
+        // A subfolder reported deleted too (as Graph usually does): still walked through, each row removed once.
+        provider.Delete("folder-0012");
+        // The provider signals the folder alone; its contents go with it silently.
+        provider.Delete("folder-0001");
         foreach (var id in doomed)
         {
             provider.DeleteSilently(id);
         }
-        provider.Delete("folder-0001");
         // Reported live in the same page while still under the folder: the provider's word wins.
         provider.Add(before["file-0000101"] with { Name = "renamed.txt" });
         events.RecordsChanged.Clear();
@@ -108,11 +108,12 @@ public sealed class FolderCascadeSyncTests
         var linked = await LoopbackAccount.LinkAsync(kind, provider, services: events.Install);
         await using var app = linked.App;
         Assert.Equal(SyncStop.Completed, (await RunAsync(app, linked.AccountId)).Stop);
-        foreach (var id in Subtree(provider.Live, "folder-0000"))
+        var doomed = Subtree(provider.Live, "folder-0000");
+        provider.Delete("folder-0000");
+        foreach (var id in doomed)
         {
             provider.DeleteSilently(id);
         }
-        provider.Delete("folder-0000");
         events.RecordsChanged.Clear();
 
         var clock = Stopwatch.StartNew();
