@@ -5,7 +5,7 @@ using Tributary.Integrations.FileStorage;
 namespace Tributary.Server.Sync;
 
 /// <summary>
-/// A deleted folder takes everything under it (ADR 0017). Google Drive and Box report a trashed or
+/// A deleted folder takes everything under it (ADR 0021). Google Drive and Box report a trashed or
 /// deleted folder alone, Microsoft Graph reports its descendants only "usually", so the platform
 /// walks the stored tree (<c>fs_folders.parent_folder_id</c>, <c>fs_files.folder_id</c>) level by
 /// level from each folder a page deleted and marks every live descendant deleted, in the page's

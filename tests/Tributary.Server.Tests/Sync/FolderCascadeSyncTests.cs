@@ -14,7 +14,7 @@ namespace Tributary.Server.Tests.Sync;
 
 /// <summary>
 /// A folder the provider reports deleted on its own (Drive, Box) takes every stored descendant with it
-/// (ADR 0017), in the page's transaction and with <c>removed</c> events, while items moved out of it
+/// (ADR 0021), in the page's transaction and with <c>removed</c> events, while items moved out of it
 /// or reported live in the same page stay; through the real sync runner on both databases, with the
 /// loopback provider (exact control of the feed) and with the Google Drive fake (trash and untrash).
 /// </summary>
