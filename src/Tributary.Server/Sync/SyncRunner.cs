@@ -408,6 +408,7 @@ internal sealed class SyncRunner(
                 _ => [],
             });
         }
+        await FolderCascade.MarkDescendantsDeletedAsync(db, account, page, now, changes, ct);
         return changes;
     }
 

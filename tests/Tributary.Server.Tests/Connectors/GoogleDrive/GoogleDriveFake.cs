@@ -80,11 +80,37 @@ internal sealed partial class GoogleDriveFake : IFakeDialect
 
     private static bool IsOAuth(PathString path) => path.StartsWithSegments("/token") || path.StartsWithSegments("/o");
 
-    /// <summary>Moves an item to the trash: listed no more, and the change feed reports it with <c>trashed=true</c>.</summary>
+    /// <summary>
+    /// Moves an item to the trash: listed no more, and the change feed reports it with <c>trashed=true</c>.
+    /// A trashed folder's descendants are trashed implicitly, as in Drive ("trashed, either explicitly or
+    /// from a trashed parent folder"): they read <c>trashed=true</c> and leave <c>files.list</c>, but the
+    /// change feed reports only the folder (Drive "may or may not" report each child; this is the hard case).
+    /// </summary>
     public void Trash(string id)
     {
         _trashed[id] = 0;
         Tree.Rename(id, Tree.Find(id)!.Name);
+    }
+
+    /// <summary>Restores an item from the trash; as in Drive, the change feed reports only the item itself.</summary>
+    public void Untrash(string id)
+    {
+        _trashed.TryRemove(id, out _);
+        Tree.Rename(id, Tree.Find(id)!.Name);
+    }
+
+    /// <summary>Trashed explicitly or under a trashed folder.</summary>
+    private bool IsTrashed(FakeItem item)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (FakeItem? current = item; current is not null && seen.Add(current.Id); current = current.ParentId is { } parent ? Tree.Find(parent) : null)
+        {
+            if (_trashed.ContainsKey(current.Id))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>
@@ -244,7 +270,7 @@ internal sealed partial class GoogleDriveFake : IFakeDialect
         var allDrives = query["supportsAllDrives"] == "true" && query["includeItemsFromAllDrives"] == "true";
         var after = query["pageToken"].ToString();
         var items = Tree.Items
-            .Where(i => (allDrives || i.DriveId == MyDriveRootId) && (q.Length == 0 || !_trashed.ContainsKey(i.Id)))
+            .Where(i => (allDrives || i.DriveId == MyDriveRootId) && (q.Length == 0 || !IsTrashed(i)))
             .OrderBy(i => i.Id, StringComparer.Ordinal)
             .Where(i => after.Length == 0 || string.CompareOrdinal(i.Id, Unwrap(after)) > 0)
             .ToList();
@@ -489,7 +515,7 @@ internal sealed partial class GoogleDriveFake : IFakeDialect
             ["parents"] = new JsonArray(item.ParentId ?? item.DriveId),
             ["createdTime"] = Time(item.CreatedAt),
             ["modifiedTime"] = Time(item.ModifiedAt),
-            ["trashed"] = _trashed.ContainsKey(item.Id),
+            ["trashed"] = IsTrashed(item),
             ["version"] = item.Version.ToString(CultureInfo.InvariantCulture),
             ["webViewLink"] = item.IsFolder ? $"https://drive.google.com/drive/folders/{item.Id}" : $"https://drive.google.com/file/d/{item.Id}/view?usp=drivesdk",
         };
