@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -24,6 +25,7 @@ public sealed class TelemetryTests
         var ct = TestContext.Current.CancellationToken;
         await using var collector = await FakeOtlpCollector.StartAsync();
         var spans = new RecordingProcessor();
+        var witness = new DisposalWitness();
         var app = await TributaryApplication.StartAsync(kind,
             new Dictionary<string, string?>
             {
@@ -32,7 +34,13 @@ public sealed class TelemetryTests
                 // Longer than the test: whatever arrives was flushed at shutdown.
                 ["Telemetry:MetricExportIntervalMilliseconds"] = "3600000",
             },
-            services: s => s.AddSingleton<BaseProcessor<Activity>>(spans));
+            services: s =>
+            {
+                s.AddSingleton<BaseProcessor<Activity>>(spans);
+                // First hosted service, so built before TelemetryActivation builds the providers:
+                // the container disposes in reverse order of creation, so this goes after them.
+                s.Insert(0, ServiceDescriptor.Singleton<IHostedService>(_ => witness));
+            });
         await using (app)
         {
             Assert.NotNull(app.Services.GetService<TracerProvider>());
@@ -45,6 +53,10 @@ public sealed class TelemetryTests
             using var stranger = app.CreateApiClient("trb_live_unknown");
             Assert.Equal(HttpStatusCode.Unauthorized, (await stranger.GetAsync("/api/filestorage/v1/linked-accounts", ct)).StatusCode);
         }
+
+        // The factory's dispose returns early when Program's own RunAsync (which also disposes the
+        // host when it stops) got there first and is still disposing on its thread: wait for it.
+        await witness.Disposed.WaitAsync(TimeSpan.FromSeconds(60), ct);
 
         // Disposing the application disposed the providers it built (their processors shut down)
         // after exporting what was buffered.
@@ -78,6 +90,20 @@ public sealed class TelemetryTests
         await using var app = await TributaryApplication.StartAsync(DatabaseKind.Sqlite);
         Assert.Null(app.Services.GetService<TracerProvider>());
         Assert.Null(app.Services.GetService<MeterProvider>());
+    }
+
+    /// <summary>Disposed by the container after every singleton created later, such as the telemetry providers.</summary>
+    private sealed class DisposalWitness : IHostedService, IDisposable
+    {
+        private readonly TaskCompletionSource _disposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Disposed => _disposed.Task;
+
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public void Dispose() => _disposed.TrySetResult();
     }
 
     /// <summary>Sees every span the TracerProvider ends, and whether the provider shut it down.</summary>
