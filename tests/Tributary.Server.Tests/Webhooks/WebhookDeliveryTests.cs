@@ -210,7 +210,7 @@ public sealed class WebhookDeliveryTests
         Assert.Equal(HttpStatusCode.Created, (await api.PostAsJsonAsync("/api/v1/webhooks", new { url = receiver.Url, events = new[] { "LinkedAccount.linked" } }, Ct)).StatusCode);
 
         await app.CompleteLinkAsync(await api.CreateLinkTokenAsync("magic-user", extra: new { should_create_magic_link_url = true }));
-        await receiver.WaitForAsync(r => r.Accepted.Any(), TimeSpan.FromSeconds(30), () => "no LinkedAccount.linked");
+        await receiver.WaitForAsync(r => r.Accepted.Any(), TimeSpan.FromSeconds(90), () => "no LinkedAccount.linked");
         var token = receiver.Accepted.First().Json.GetProperty("data").GetProperty("account_token").GetString()!;
         Assert.StartsWith("trb_acct_", token, StringComparison.Ordinal);
         using var account = app.CreateApiClient(org.ProductionKey, token);
