@@ -20,6 +20,7 @@ internal sealed class AccountSyncJob(IServiceScopeFactory scopes, SyncScheduler 
             return;
         }
         var full = data.TryGetValue(SyncScheduler.FullKey, out var f) && f as string == "true";
+        var missedInitial = data.TryGetValue(SyncScheduler.MissedInitialKey, out var m) && m as string == "true";
         if (context.Recovering)
         {
             logger.LogInformation("Taking over the sync of linked account {LinkedAccountId} from a replica that stopped", accountId);
@@ -29,7 +30,14 @@ internal sealed class AccountSyncJob(IServiceScopeFactory scopes, SyncScheduler 
         try
         {
             await using var scope = scopes.CreateAsyncScope();
-            outcome = await scope.ServiceProvider.GetRequiredService<SyncRunner>().TryRunAsync(accountId, full, cancellationToken);
+            var runner = scope.ServiceProvider.GetRequiredService<SyncRunner>();
+            if (missedInitial && await runner.HasStartedAsync(accountId, cancellationToken))
+            {
+                // Housekeeping's catch-up, queued behind the initial sync it was meant to replace.
+                logger.LogInformation("Sync of linked account {LinkedAccountId} skipped: its initial sync already started", accountId);
+                return;
+            }
+            outcome = await runner.TryRunAsync(accountId, full, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

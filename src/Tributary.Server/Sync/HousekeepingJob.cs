@@ -21,7 +21,10 @@ internal sealed class HousekeepingJob(
     public static readonly JobKey Key = new("housekeeping", "tributary");
     public static readonly TimeSpan Interval = TimeSpan.FromMinutes(5);
 
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default) => RunAsync(cancellationToken);
+
+    /// <summary>One housekeeping pass, as the scheduler runs it every <see cref="Interval"/>.</summary>
+    public async ValueTask RunAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TributaryDbContext>();
@@ -39,7 +42,7 @@ internal sealed class HousekeepingJob(
             }
             if (!states.TryGetValue(account.Id, out var state))
             {
-                await scheduler.RequestNowAsync(account.Id, "initial sync (not started yet)", full: false, cancellationToken);
+                await scheduler.RequestMissedInitialSyncAsync(account.Id, cancellationToken);
             }
             else if (state.InitialSyncDone && !state.InFullRead && (state.LastFullReadFinished ?? DateTime.MinValue) < reconcileBefore)
             {

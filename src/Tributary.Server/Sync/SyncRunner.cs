@@ -92,6 +92,10 @@ internal sealed class SyncRunner(
         }
     }
 
+    /// <summary>Whether a sync of the account ever started (it has a sync state).</summary>
+    public Task<bool> HasStartedAsync(Guid linkedAccountId, CancellationToken ct) =>
+        db.SyncStates.IgnoreQueryFilters().AnyAsync(s => s.LinkedAccountId == linkedAccountId && s.Category == Category, ct);
+
     private async Task<SyncOutcome> RunHoldingAsync(LeaseHandle lease, Guid linkedAccountId, bool fullResync, CancellationToken ct)
     {
         // The lease is renewed in the background while the run lives; losing it stops the run at once.

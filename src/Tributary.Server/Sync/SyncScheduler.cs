@@ -17,6 +17,9 @@ internal sealed class SyncScheduler(ISchedulerFactory schedulers, IOptionsMonito
     public const string FullKey = "full";
     public const string ReasonKey = "reason";
 
+    /// <summary>Job data of housekeeping's catch-up request: run only if the account never started a sync.</summary>
+    public const string MissedInitialKey = "missed-initial";
+
     // Quartz runs on the wall clock (see SchedulerSetup), so trigger times are computed from it too.
     private static readonly TimeProvider Clock = TimeProvider.System;
 
@@ -67,6 +70,43 @@ internal sealed class SyncScheduler(ISchedulerFactory schedulers, IOptionsMonito
             .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow)).Build();
         await scheduler.ScheduleJob(trigger, new ScheduleJobOptions(), ct);
         logger.LogInformation("Sync of linked account {LinkedAccountId} requested now ({Reason})", linkedAccountId, reason);
+    }
+
+    /// <summary>
+    /// Housekeeping's catch-up for an account whose initial sync never started (its request was lost to
+    /// a crash right after linking). Nothing is requested while a run of the account is pending or under
+    /// way: the request made at linking may be waiting for a thread, and its run stores the account's
+    /// sync state only once it starts. The run itself does nothing if a sync of the account started
+    /// meanwhile (<see cref="MissedInitialKey"/>), so a catch-up never syncs an account a second time.
+    /// </summary>
+    /// <returns>Whether a run was requested.</returns>
+    public async Task<bool> RequestMissedInitialSyncAsync(Guid linkedAccountId, CancellationToken ct = default)
+    {
+        if (await HasPendingRunAsync(linkedAccountId, ct))
+        {
+            return false;
+        }
+        var scheduler = await schedulers.GetScheduler(ct);
+        await EnsureJobAsync(scheduler, linkedAccountId, ct);
+        const string reason = "initial sync (not started yet)";
+        var trigger = TriggerBuilder.Create(Clock)
+            .WithIdentity(new TriggerKey($"{linkedAccountId:N}.now.{Guid.NewGuid():N}", Group)).ForJob(JobFor(linkedAccountId))
+            .StartNow().UsingJobData(ReasonKey, reason).UsingJobData(FullKey, "false").UsingJobData(MissedInitialKey, "true")
+            .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow)).Build();
+        await scheduler.ScheduleJob(trigger, new ScheduleJobOptions(), ct);
+        logger.LogInformation("Sync of linked account {LinkedAccountId} requested now ({Reason})", linkedAccountId, reason);
+        return true;
+    }
+
+    /// <summary>
+    /// Whether a run of the account is requested and has not finished: any trigger of its job but the
+    /// recurring one (a one-off trigger stays in the store until the run it fired completes).
+    /// </summary>
+    public async Task<bool> HasPendingRunAsync(Guid linkedAccountId, CancellationToken ct = default)
+    {
+        var scheduler = await schedulers.GetScheduler(ct);
+        var triggers = await scheduler.GetTriggersOfJob(JobFor(linkedAccountId), ct);
+        return triggers.Any(t => !t.Key.Equals(Recurring(linkedAccountId)));
     }
 
     /// <summary>Runs the account's sync again after <paramref name="wait"/> (a provider's rate-limit wait, a back-off, a busy lease).</summary>

@@ -114,7 +114,7 @@ public sealed class PushEndpointsTests
             Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Drive("channel-1", "token"), Ct)).StatusCode);
         }
         Assert.Equal(1, syncs.CountFor(account.Id));
-        await WaitForAsync(() => syncs.CountFor(account.Id) == 2, TimeSpan.FromSeconds(12), "the trailing sync request");
+        await WaitForAsync(() => syncs.CountFor(account.Id) == 2, TimeSpan.FromSeconds(60), "the trailing sync request");
         await Task.Delay(1500, Ct);
         Assert.Equal(2, syncs.CountFor(account.Id));
     }
@@ -141,7 +141,7 @@ public sealed class PushEndpointsTests
         await Task.Delay(700, Ct);
         Assert.Empty(syncs.Requests);
         Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsJsonAsync("/api/push/microsoft-graph", Notification("client-state-secret"), Ct)).StatusCode);
-        await WaitForAsync(() => syncs.CountFor(account.Id) == 1, TimeSpan.FromSeconds(2), "the sync request");
+        await WaitForAsync(() => syncs.CountFor(account.Id) == 1, TimeSpan.FromSeconds(30), "the sync request");
         await (await client.PostAsync("/api/push/microsoft-graph", new StringContent("not json", Encoding.UTF8, "application/json"), Ct))
             .AssertDetailAsync(HttpStatusCode.BadRequest);
     }
@@ -171,7 +171,7 @@ public sealed class PushEndpointsTests
         await Task.Delay(700, Ct);
         Assert.Empty(syncs.Requests);
         Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Notification(DropboxSecret), Ct)).StatusCode);
-        await WaitForAsync(() => syncs.CountFor(account.Id) == 1, TimeSpan.FromSeconds(2), "the sync request");
+        await WaitForAsync(() => syncs.CountFor(account.Id) == 1, TimeSpan.FromSeconds(30), "the sync request");
 
         // An organization's own Dropbox app signs with its own secret, at its own URL.
         await app.WithDbAsync(async (db, sp) =>
@@ -212,10 +212,10 @@ public sealed class PushEndpointsTests
         await Task.Delay(700, Ct);
         Assert.Empty(syncs.Requests);
         Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Delivery(BoxPrimary, null, now), Ct)).StatusCode);
-        await WaitForAsync(() => syncs.CountFor(account.Id) == 1, TimeSpan.FromSeconds(2), "the sync request");
+        await WaitForAsync(() => syncs.CountFor(account.Id) == 1, TimeSpan.FromSeconds(30), "the sync request");
         // A delivery signed only with the secondary key (the primary being rotated) passes too.
         await Task.Delay(700, Ct);
         Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Delivery(null, BoxSecondary, now), Ct)).StatusCode);
-        await WaitForAsync(() => syncs.CountFor(account.Id) == 2, TimeSpan.FromSeconds(2), "the second sync request");
+        await WaitForAsync(() => syncs.CountFor(account.Id) == 2, TimeSpan.FromSeconds(30), "the second sync request");
     }
 }

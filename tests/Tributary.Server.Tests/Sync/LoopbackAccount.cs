@@ -1,8 +1,11 @@
+using System.Diagnostics;
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Tributary.Data.Entities;
 using Tributary.Integrations.Catalog;
 using Tributary.Server.Linking;
+using Tributary.Server.Sync;
 using Tributary.Server.Tests.Infrastructure;
 
 namespace Tributary.Server.Tests.Sync;
@@ -20,6 +23,9 @@ internal sealed record LoopbackAccount(TributaryApplication App, TestOrganizatio
     {
         var all = provider.Settings();
         all["Sync:RunJobs"] = runJobs ? "true" : "false";
+        // The recurring sync's first run falls at a random moment of its interval (15 minutes by
+        // default): a week makes it practically never fire during a test that counts runs.
+        all["Sync:DefaultFrequencyMinutes"] = "10080";
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             all[key] = value;
@@ -46,6 +52,22 @@ internal sealed record LoopbackAccount(TributaryApplication App, TestOrganizatio
         }
         env["Tributary__MigrateOnStart"] = "true";
         return env;
+    }
+
+    /// <summary>
+    /// Waits until no run of the account is requested or under way: its job has no trigger left but the
+    /// recurring one. The signal that every run asked for so far has finished, however slow the machine.
+    /// </summary>
+    public async Task WaitUntilSyncIdleAsync(string what, TimeSpan? timeout = null)
+    {
+        var scheduler = App.Services.GetRequiredService<SyncScheduler>();
+        var watch = Stopwatch.StartNew();
+        var limit = timeout ?? TimeSpan.FromMinutes(3);
+        while (await scheduler.HasPendingRunAsync(AccountId, TestContext.Current.CancellationToken))
+        {
+            Assert.True(watch.Elapsed < limit, $"Runs of the account were still pending after {limit.TotalSeconds:0} s: {what}. Sync state: {JsonSerializer.Serialize(await StateAsync())}");
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
     }
 
     public Task<SyncState?> StateAsync() => App.WithDbAsync((db, _) =>

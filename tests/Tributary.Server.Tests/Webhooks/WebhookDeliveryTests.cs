@@ -210,7 +210,7 @@ public sealed class WebhookDeliveryTests
         Assert.Equal(HttpStatusCode.Created, (await api.PostAsJsonAsync("/api/v1/webhooks", new { url = receiver.Url, events = new[] { "LinkedAccount.linked" } }, Ct)).StatusCode);
 
         await app.CompleteLinkAsync(await api.CreateLinkTokenAsync("magic-user", extra: new { should_create_magic_link_url = true }));
-        await receiver.WaitForAsync(r => r.Accepted.Any(), TimeSpan.FromSeconds(30), () => "no LinkedAccount.linked");
+        await receiver.WaitForAsync(r => r.Accepted.Any(), TimeSpan.FromSeconds(90), () => "no LinkedAccount.linked");
         var token = receiver.Accepted.First().Json.GetProperty("data").GetProperty("account_token").GetString()!;
         Assert.StartsWith("trb_acct_", token, StringComparison.Ordinal);
         using var account = app.CreateApiClient(org.ProductionKey, token);
@@ -225,7 +225,9 @@ public sealed class WebhookDeliveryTests
 
     private static async Task<List<Guid>> WaitForInitialSyncAsync(TributaryApplication app, Guid accountId)
     {
-        for (var i = 0; i < 300; i++)
+        // A deadline, not a count of polls: on a loaded machine each poll itself takes a while.
+        var deadline = Environment.TickCount64 + (long)TimeSpan.FromSeconds(120).TotalMilliseconds;
+        while (Environment.TickCount64 < deadline)
         {
             var ids = await app.WithDbAsync(async (db, _) =>
                 await db.SyncStates.IgnoreQueryFilters().AnyAsync(s => s.LinkedAccountId == accountId && s.InitialSyncDone, Ct)
@@ -237,6 +239,6 @@ public sealed class WebhookDeliveryTests
             }
             await Task.Delay(100, Ct);
         }
-        throw new TimeoutException("The sandbox account's initial sync did not finish.");
+        throw new TimeoutException("The sandbox account's initial sync did not finish within 120 s.");
     }
 }

@@ -42,7 +42,7 @@ public sealed class WebhooksEndpointsTests
 
         var account = await app.CreateLinkedAccountAsync(org.Id);
         await EmitDeletedAsync(app, account.Id);
-        await receiver.WaitForAsync(r => r.Accepted.Any(), TimeSpan.FromSeconds(30), () => "no delivery");
+        await receiver.WaitForAsync(r => r.Accepted.Any(), TimeSpan.FromSeconds(90), () => "no delivery");
         var hook = receiver.Accepted.First();
         Assert.True(WebhookReceiverServer.VerifiesWithMergeAlgorithm(newKey, hook.Body, hook.Signature));
         Assert.False(WebhookReceiverServer.VerifiesWithMergeAlgorithm(oldKey, hook.Body, hook.Signature));
