@@ -77,8 +77,9 @@ internal sealed partial class DatabaseStartup(
                 }
                 return;
             }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            catch (Exception) when (stopping.IsCancellationRequested)
             {
+                // Stopping: libraries wrap the cancellation in their own exceptions (Quartz: JobPersistenceException).
                 return;
             }
             catch (Exception e) when (IsUnreachable(e))

@@ -42,8 +42,9 @@ internal sealed partial class SchedulerHost(
         await database.RetryUntilDoneAsync("start the job scheduler", async ct =>
         {
             var scheduler = await schedulers.GetScheduler(ct);
-            await scheduler.Start(ct);
+            // Known before it starts, so a stop that interrupts the start still shuts it down.
             _scheduler = scheduler;
+            await scheduler.Start(ct);
             LogStarted(scheduler.SchedulerInstanceId);
         }, stopping);
     }
