@@ -187,8 +187,7 @@ internal sealed class RenderedRowsInterceptor : SaveChangesInterceptor
         {
             return;
         }
-        // Interceptors run before SaveChanges detects changes made through property setters.
-        context.ChangeTracker.DetectChanges();
+        // Interceptors run before SaveChanges detects changes made through property setters; Entries() detects them first.
         foreach (var entry in context.ChangeTracker.Entries<SyncedRecord>())
         {
             if (entry.State == EntityState.Added || (entry.State == EntityState.Modified && ShownFieldChanged(entry)))
