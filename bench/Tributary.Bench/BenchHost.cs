@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.EntityFrameworkCore;
 using Tributary.Data;
 using Tributary.Data.Entities.FileStorage;
 using Tributary.Server.Auth;
@@ -113,11 +112,12 @@ internal static class BenchHost
         var group = app.MapGroup($"/api/{TributaryServer.CategoryPattern}/v1");
         group.MapGet("/bench-static", () => Results.Bytes(body(), "application/json"))
             .RequireAccountToken();
-        group.MapGet("/bench-query", async (TributaryDbContext db, CursorCodec cursors, CancellationToken ct) =>
+        group.MapGet("/bench-query", async (TributaryDbContext db, Tributary.Data.Tenancy.ITenantScope tenant, CursorCodec cursors, CancellationToken ct) =>
         {
-            var page = await db.Files.AsNoTracking().Where(f => !f.RemoteWasDeleted).ToKeysetPageAsync(cursors, "files:created_at", null, 100,
-                RenderedRows.Listed<StoredFile>.Order(modified: false), descending: false, RenderedRows.Listed<StoredFile>.Projection, ct);
-            return page.Rows.Count == 100 && page.Rows.All(r => r.Valid) ? Results.Bytes(body(), "application/json") : Results.StatusCode(500);
+            var filters = new List<ListFilter> { ListFilter.Equal(nameof(SyncedRecord.RemoteWasDeleted), false) };
+            var walk = KeysetWalk.Start(cursors, "files:created_at", null, descending: false);
+            using var rows = (await SqliteRenderedPages.ReadAsync<StoredFile>(db, tenant.LinkedAccountId!.Value, filters, walk, 100, byModified: false, ct)).Rows;
+            return rows.Count == 100 && rows.UnrenderedCount == 0 ? Results.Bytes(body(), "application/json") : Results.StatusCode(500);
         }).RequireAccountToken();
     }
 

@@ -12,13 +12,14 @@ string Option(string name, string fallback)
 }
 int Number(string name, int fallback) => int.Parse(Option(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
 
-if (scenario is not ("seed" or "paging" or "throughput" or "download" or "ingest" or "push" or "all"))
+if (scenario is not ("seed" or "paging" or "throughput" or "load" or "download" or "ingest" or "push" or "all"))
 {
     Console.WriteLine("""
         usage: dotnet run -c Release --project bench/Tributary.Bench -- <scenario> [options]
           seed        create the org, Sandbox account and the bulk-seeded files (once; later runs reuse them)
           paging      GET /files page 10,000 vs page 1 latency            [--rounds 1000]
           throughput  GET /files vs static JSON of the same page          [--concurrency 8] [--seconds 10] [--rounds 2]
+          load        one endpoint under load, to attach a profiler   [--path api/filestorage/v1/files?page_size=100] [--concurrency 8] [--seconds 30]
           download    peak memory streaming a 1 GiB vs a 10 MiB download
           ingest      full sync of N files from a provider fake over loopback vs a raw bulk insert of the same rows  [--files 100000]
           push        change at the provider fake → push notification → visible through GET /files/{id}  [--changes 20] [--burst 10]
@@ -65,6 +66,10 @@ if (scenario is "paging" or "all")
 if (scenario is "throughput" or "all")
 {
     await Scenarios.ThroughputAsync(state, Number("--concurrency", 8), Number("--seconds", 10), Number("--rounds", 2));
+}
+if (scenario is "load")
+{
+    await Scenarios.LoadOnlyAsync(state, Option("--path", Scenarios.FilesPath), Number("--concurrency", 8), Number("--seconds", 30));
 }
 if (scenario is "download" or "all")
 {

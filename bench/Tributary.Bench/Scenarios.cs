@@ -11,7 +11,7 @@ namespace Tributary.Bench;
 
 internal static class Scenarios
 {
-    private const string FilesPath = "api/filestorage/v1/files?page_size=100";
+    public const string FilesPath = "api/filestorage/v1/files?page_size=100";
     private const string Listing = "files:created_at"; // the default order_by, as FilesEndpoints names it
 
     // ---------------------------------------------------------------- 1. deep page vs first page
@@ -226,6 +226,19 @@ internal static class Scenarios
         {
             Console.WriteLine($"| {name} | {F(Percentile(sequential[path], 50), 3)} | {F(Percentile(sequential[path], 95), 3)} |");
         }
+        await app.StopAsync();
+    }
+
+    /// <summary>One endpoint under a closed-loop load and nothing else, so a profiler attached by PID sees only it.</summary>
+    public static async Task LoadOnlyAsync(BenchState state, string path, int concurrency, int seconds)
+    {
+        var (app, baseUri) = await BenchHost.StartServerAsync(a => BenchHost.MapStatic(a, () => []));
+        await using var _ = app;
+        using var client = BenchHost.Client(baseUri, state, concurrency);
+        await LoadAsync(client, path, concurrency, TimeSpan.FromSeconds(3));
+        Console.WriteLine($"pid {Environment.ProcessId}: {path} under load for {seconds} s");
+        var result = await LoadAsync(client, path, concurrency, TimeSpan.FromSeconds(seconds));
+        Console.WriteLine($"{F(result.RequestsPerSecond, 0)} req/s, p50 {F(result.P50, 2)} ms, {F(result.AllocatedBytes / 1024.0 / result.Requests, 0)} KB allocated/request");
         await app.StopAsync();
     }
 

@@ -3,38 +3,66 @@ using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Tributary.Data.Tenancy;
 
 namespace Tributary.Data;
 
 public static class DataServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="TributaryDbContext"/> on the configured provider. Callers resolve the base
-    /// type; only migrations care which subclass is behind it. <see cref="IInterceptor"/>s registered
-    /// as services join every context. The options are built once (singleton), not per request.
+    /// Registers <see cref="TributaryDbContext"/> (scoped) on the configured provider. Callers resolve
+    /// the base type; only migrations care which subclass is behind it. <see cref="IInterceptor"/>s
+    /// registered as services join every context. Contexts come from a pool (ADR 0023): a fresh
+    /// context's first query paid more than a whole page read. The pool is private to this
+    /// registration, so every context handed out is bound to its scope's <see cref="ITenantScope"/>.
     /// </summary>
     public static IServiceCollection AddTributaryData(this IServiceCollection services, DatabaseProvider provider, string connectionString)
     {
         switch (provider)
         {
             case DatabaseProvider.Sqlite:
-                services.AddDbContext<SqliteTributaryDbContext>((sp, o) => o
+                services.AddSingleton(sp => new ContextPool<SqliteTributaryDbContext>(Options<SqliteTributaryDbContext>(sp, o => o
                     .UseSqlite(connectionString)
-                    .AddInterceptors(SqlitePragmas.Instance)
-                    .AddInterceptors(sp.GetServices<IInterceptor>()), optionsLifetime: ServiceLifetime.Singleton);
-                services.AddScoped<TributaryDbContext>(sp => sp.GetRequiredService<SqliteTributaryDbContext>());
+                    .AddInterceptors(SqlitePragmas.Instance))));
+                services.AddScoped<TributaryDbContext>(sp => sp.GetRequiredService<ContextPool<SqliteTributaryDbContext>>().Lease(sp));
                 break;
             case DatabaseProvider.Postgres:
-                services.AddDbContext<PostgresTributaryDbContext>((sp, o) => o
-                    .UseNpgsql(connectionString)
-                    .AddInterceptors(sp.GetServices<IInterceptor>()), optionsLifetime: ServiceLifetime.Singleton);
-                services.AddScoped<TributaryDbContext>(sp => sp.GetRequiredService<PostgresTributaryDbContext>());
+                services.AddSingleton(sp => new ContextPool<PostgresTributaryDbContext>(Options<PostgresTributaryDbContext>(sp, o => o
+                    .UseNpgsql(connectionString))));
+                services.AddScoped<TributaryDbContext>(sp => sp.GetRequiredService<ContextPool<PostgresTributaryDbContext>>().Lease(sp));
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(provider), provider, "Database:Provider must be 'Sqlite' or 'Postgres'.");
         }
         return services;
+    }
+
+    private static DbContextOptions<TContext> Options<TContext>(IServiceProvider services, Action<DbContextOptionsBuilder<TContext>> provider)
+        where TContext : DbContext
+    {
+        var builder = new DbContextOptionsBuilder<TContext>().UseApplicationServiceProvider(services);
+        provider(builder);
+        return builder.AddInterceptors(services.GetServices<IInterceptor>()).Options;
+    }
+
+    /// <summary>
+    /// The pool behind the scoped <see cref="TributaryDbContext"/>. Not registered as an
+    /// <c>IDbContextFactory</c>: a context taken without a scope would have no tenant to bind.
+    /// </summary>
+    private sealed class ContextPool<TContext>(DbContextOptions<TContext> options)
+        where TContext : TributaryDbContext
+    {
+        private readonly PooledDbContextFactory<TContext> factory = new(options);
+
+        /// <summary>A context bound to <paramref name="scope"/>'s tenant; disposing the scope returns it to the pool.</summary>
+        public TributaryDbContext Lease(IServiceProvider scope)
+        {
+            var context = factory.CreateDbContext();
+            context.UseTenant(scope.GetRequiredService<ITenantScope>());
+            return context;
+        }
     }
 
     /// <summary>

@@ -13,8 +13,29 @@ namespace Tributary.Data;
 /// The one model of Tributary's store. Each database provider has a thin subclass that carries its
 /// own migrations (see docs/decisions/0002-migrations-per-provider.md).
 /// </summary>
-public abstract class TributaryDbContext(DbContextOptions options, ITenantScope tenant) : DbContext(options)
+public abstract class TributaryDbContext(DbContextOptions options) : DbContext(options)
 {
+    // Contexts are pooled (ADR 0023): the scope's tenant is set on every lease and cleared when the
+    // context goes back, so a context never carries one request's tenant into the next.
+    private ITenantScope tenant = NoTenant.Instance;
+
+    /// <summary>Binds this leased context to its scope's tenant; only the scoped registration calls it.</summary>
+    internal void UseTenant(ITenantScope scope) => tenant = scope;
+
+    public override void Dispose()
+    {
+        tenant = NoTenant.Instance;
+        base.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        tenant = NoTenant.Instance;
+        GC.SuppressFinalize(this);
+        return base.DisposeAsync();
+    }
+
     // Read by the query filters below; EF re-evaluates them per query, so one context per request
     // sees exactly its own tenant.
     internal Guid? CurrentOrganizationId => tenant.OrganizationId;

@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 using Tributary.Data;
-using Tributary.Data.Tenancy;
 
 // `dotnet ef` needs an entry point in its startup project.
 Console.WriteLine("Design-time host for `dotnet ef`; see docs/decisions/0002-migrations-per-provider.md.");
@@ -9,13 +8,11 @@ Console.WriteLine("Design-time host for `dotnet ef`; see docs/decisions/0002-mig
 internal sealed class SqliteFactory : IDesignTimeDbContextFactory<SqliteTributaryDbContext>
 {
     public SqliteTributaryDbContext CreateDbContext(string[] args) => new(
-        new DbContextOptionsBuilder<SqliteTributaryDbContext>().UseSqlite("Data Source=design.db").Options,
-        NoTenant.Instance);
+        new DbContextOptionsBuilder<SqliteTributaryDbContext>().UseSqlite("Data Source=design.db").Options);
 }
 
 internal sealed class PostgresFactory : IDesignTimeDbContextFactory<PostgresTributaryDbContext>
 {
     public PostgresTributaryDbContext CreateDbContext(string[] args) => new(
-        new DbContextOptionsBuilder<PostgresTributaryDbContext>().UseNpgsql("Host=localhost;Database=design").Options,
-        NoTenant.Instance);
+        new DbContextOptionsBuilder<PostgresTributaryDbContext>().UseNpgsql("Host=localhost;Database=design").Options);
 }

@@ -65,55 +65,27 @@ internal static class Paging
         Expression<Func<TEntity, TRow>> projection,
         CancellationToken cancellationToken)
     {
-        CursorPosition? position = null;
-        if (cursor is not null)
-        {
-            if (!codec.TryDecode(listing, cursor, out var decoded))
-            {
-                throw ValidationException.For("cursor",
-                    "Invalid cursor: pass the 'next' or 'previous' value of an earlier page unchanged, with the same filters and order_by.");
-            }
-            position = decoded;
-        }
-
-        // Reading backward means walking the opposite order from the cursor, then flipping the page.
-        var backward = position?.Backward ?? false;
-        var walkDescending = descending != backward;
-        var query = source;
-        if (position is { } p)
-        {
-            query = query.Where(After(order.SortKey, order.Id, new DateTime(p.SortTicks, DateTimeKind.Utc), p.Id, walkDescending));
-        }
-        query = walkDescending
-            ? query.OrderByDescending(order.SortKey).ThenByDescending(order.Id)
-            : query.OrderBy(order.SortKey).ThenBy(order.Id);
-
-        var rows = await query.Take(pageSize + 1).Select(projection).ToListAsync(cancellationToken);
+        var walk = KeysetWalk.Start(codec, listing, cursor, descending);
+        var rows = await KeysetQuery.Build(source, walk, pageSize, order.SortKey, order.Id).Select(projection).ToListAsync(cancellationToken);
         var hasMore = rows.Count > pageSize;
         if (hasMore)
         {
             rows.RemoveAt(rows.Count - 1);
         }
-        if (backward)
+        if (walk.Backward)
         {
             rows.Reverse();
         }
-
-        string? Token(TRow row, bool back) => codec.Encode(listing, new CursorPosition(back, order.RowSortKey(row).Ticks, order.RowId(row)));
-
-        string? next = null, previous = null;
-        if (rows.Count > 0)
-        {
-            var moreAfter = backward ? position is not null : hasMore;
-            var moreBefore = backward ? hasMore : position is not null;
-            next = moreAfter ? Token(rows[^1], back: false) : null;
-            previous = moreBefore ? Token(rows[0], back: true) : null;
-        }
+        var (next, previous) = rows.Count > 0
+            ? walk.Cursors(hasMore, Key(rows[0]), Key(rows[^1]))
+            : (null, null);
         return new KeysetPage<TRow>(next, previous, rows);
+
+        (DateTime Sort, Guid Id) Key(TRow row) => (order.RowSortKey(row), order.RowId(row));
     }
 
     // (sort, id) > (s, i) written out, because EF translates neither tuple nor Guid comparison operators.
-    private static Expression<Func<TEntity, bool>> After<TEntity>(
+    internal static Expression<Func<TEntity, bool>> After<TEntity>(
         Expression<Func<TEntity, DateTime>> sortKey, Expression<Func<TEntity, Guid>> id, DateTime sort, Guid idValue, bool descending)
     {
         var row = sortKey.Parameters[0];
@@ -148,5 +120,83 @@ internal static class Paging
     private sealed class ParameterReplacer(ParameterExpression from, ParameterExpression to) : ExpressionVisitor
     {
         protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : base.VisitParameter(node);
+    }
+}
+
+/// <summary>
+/// Where a keyset page starts and which way it walks: the decoded cursor, and the <c>next</c> and
+/// <c>previous</c> cursors of the page once its rows are read. Readers walk <see cref="Descending"/>
+/// from <see cref="Position"/>, read page size + 1 rows (the extra row says whether more follow)
+/// and flip the rows when <see cref="Backward"/>.
+/// </summary>
+internal sealed class KeysetWalk
+{
+    private readonly CursorCodec codec;
+    private readonly string listing;
+
+    private KeysetWalk(CursorCodec codec, string listing, CursorPosition? position, bool descending)
+    {
+        this.codec = codec;
+        this.listing = listing;
+        Position = position;
+        Backward = position?.Backward ?? false;
+        Descending = descending != Backward;
+    }
+
+    public CursorPosition? Position { get; }
+
+    /// <summary>Reading backward means walking the opposite order from the cursor, then flipping the page.</summary>
+    public bool Backward { get; }
+
+    /// <summary>The order rows are read in.</summary>
+    public bool Descending { get; }
+
+    public DateTime PositionSortKey => new(Position!.Value.SortTicks, DateTimeKind.Utc);
+
+    /// <summary>The walk for <paramref name="cursor"/>, or a 400 naming the cursor when it is not one of this listing's.</summary>
+    public static KeysetWalk Start(CursorCodec codec, string listing, string? cursor, bool descending)
+    {
+        CursorPosition? position = null;
+        if (cursor is not null)
+        {
+            if (!codec.TryDecode(listing, cursor, out var decoded))
+            {
+                throw ValidationException.For("cursor",
+                    "Invalid cursor: pass the 'next' or 'previous' value of an earlier page unchanged, with the same filters and order_by.");
+            }
+            position = decoded;
+        }
+        return new KeysetWalk(codec, listing, position, descending);
+    }
+
+    /// <summary>
+    /// The page's <c>next</c> and <c>previous</c> cursors, given whether the read found the extra row
+    /// and the keys of the first and last rows of the page as shown (after flipping).
+    /// </summary>
+    public (string? Next, string? Previous) Cursors(bool hasMore, (DateTime Sort, Guid Id) first, (DateTime Sort, Guid Id) last)
+    {
+        var moreAfter = Backward ? Position is not null : hasMore;
+        var moreBefore = Backward ? hasMore : Position is not null;
+        return (moreAfter ? Token(last, back: false) : null, moreBefore ? Token(first, back: true) : null);
+    }
+
+    private string Token((DateTime Sort, Guid Id) key, bool back) => codec.Encode(listing, new CursorPosition(back, key.Sort.Ticks, key.Id));
+}
+
+internal static class KeysetQuery
+{
+    /// <summary><paramref name="source"/> after the walk's position, in its order, limited to page size + 1.</summary>
+    public static IQueryable<TEntity> Build<TEntity>(IQueryable<TEntity> source, KeysetWalk walk, int pageSize,
+        Expression<Func<TEntity, DateTime>> sortKey, Expression<Func<TEntity, Guid>> id)
+    {
+        var query = source;
+        if (walk.Position is not null)
+        {
+            query = query.Where(Paging.After(sortKey, id, walk.PositionSortKey, walk.Position.Value.Id, walk.Descending));
+        }
+        query = walk.Descending
+            ? query.OrderByDescending(sortKey).ThenByDescending(id)
+            : query.OrderBy(sortKey).ThenBy(id);
+        return query.Take(pageSize + 1);
     }
 }

@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Reflection;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Metadata;
+using Tributary.Server.FileStorage;
 
 namespace Tributary.Server.Conventions;
 
@@ -17,25 +19,89 @@ internal sealed class JsonPageResult<TDto>(string? next, string? previous, int c
     private static readonly JsonEncodedText Previous = JsonEncodedText.Encode("previous");
     private static readonly JsonEncodedText Results = JsonEncodedText.Encode("results");
 
+    private RenderedRowBuffer? rendered;
+
+    /// <summary>
+    /// A page of stored renderings. When every row has one, the page goes out with a
+    /// <c>Content-Length</c> in one write, like a static file; otherwise rows without one are written
+    /// by <paramref name="writeUnrendered"/> as the page streams. The buffer goes back to the pool either way.
+    /// </summary>
+    public static JsonPageResult<TDto> Rendered(string? next, string? previous, RenderedRowBuffer rows, Action<Utf8JsonWriter, int>? writeUnrendered = null) =>
+        new(next, previous, rows.Count, (w, i) =>
+        {
+            if (rows.IsRendered(i))
+            {
+                w.WriteRawValue(rows.Json(i), skipInputValidation: true);
+            }
+            else
+            {
+                writeUnrendered!(w, i);
+            }
+        })
+        { rendered = rows };
+
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
-        await StreamedJson.WriteAsync(httpContext, async writer =>
+        try
         {
-            writer.WriteStartObject();
-            writer.WriteString(Next, next);
-            writer.WriteString(Previous, previous);
-            writer.WritePropertyName(Results);
-            writer.WriteStartArray();
-            long sent = 0;
-            for (var i = 0; i < count; i++)
+            if (rendered is { UnrenderedCount: 0 } rows)
             {
-                writeRow(writer, i);
-                sent = await StreamedJson.SendIfFullAsync(writer, httpContext, sent);
+                await WriteWholeAsync(httpContext, rows);
+                return;
             }
-            writer.WriteEndArray();
-            writer.WriteEndObject();
-        });
+            await StreamedJson.WriteAsync(httpContext, async writer =>
+            {
+                WriteHead(writer);
+                long sent = 0;
+                for (var i = 0; i < count; i++)
+                {
+                    writeRow(writer, i);
+                    sent = await StreamedJson.SendIfFullAsync(writer, httpContext, sent);
+                }
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            });
+        }
+        finally
+        {
+            rendered?.Dispose();
+        }
+    }
+
+    private void WriteHead(Utf8JsonWriter writer)
+    {
+        writer.WriteStartObject();
+        writer.WriteString(Next, next);
+        writer.WriteString(Previous, previous);
+        writer.WritePropertyName(Results);
+        writer.WriteStartArray();
+    }
+
+    // The same bytes the streamed path writes, with their length known up front.
+    private async Task WriteWholeAsync(HttpContext httpContext, RenderedRowBuffer rows)
+    {
+        var head = new ArrayBufferWriter<byte>(256);
+        await using (var writer = new Utf8JsonWriter(head, FileStorage.CommonModelJson.WriterOptions))
+        {
+            WriteHead(writer);
+        }
+        var response = httpContext.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json; charset=utf-8";
+        response.ContentLength = head.WrittenCount + rows.RenderedBytes + Math.Max(0, rows.Count - 1) + 2;
+        var body = response.BodyWriter;
+        body.Write(head.WrittenSpan);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            if (i > 0)
+            {
+                body.Write(","u8);
+            }
+            body.Write(rows.Json(i));
+        }
+        body.Write("]}"u8);
+        await body.FlushAsync(httpContext.RequestAborted);
     }
 
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)

@@ -45,36 +45,40 @@ internal sealed record CommonModelQuery(
         null,
         query.Expand(expandable));
 
-    /// <summary>Applies the shared filters. <paramref name="model"/> turns remote_id into the derived id, an indexed key lookup.</summary>
-    public IQueryable<T> Apply<T>(IQueryable<T> rows, TenantContext tenant, string model) where T : SyncedRecord
+    /// <summary>The shared filters. <paramref name="model"/> turns remote_id into the derived id, an indexed key lookup.</summary>
+    public List<ListFilter> Filters(TenantContext tenant, string model)
     {
+        var filters = new List<ListFilter>(4);
         if (!IncludeDeletedData)
         {
-            rows = rows.Where(r => !r.RemoteWasDeleted);
+            filters.Add(ListFilter.Equal(nameof(SyncedRecord.RemoteWasDeleted), false));
         }
         if (CreatedAfter is { } ca)
         {
-            rows = rows.Where(r => r.CreatedAt > ca);
+            filters.Add(ListFilter.After(nameof(SyncedRecord.CreatedAt), ca));
         }
         if (CreatedBefore is { } cb)
         {
-            rows = rows.Where(r => r.CreatedAt < cb);
+            filters.Add(ListFilter.Before(nameof(SyncedRecord.CreatedAt), cb));
         }
         if (ModifiedAfter is { } ma)
         {
-            rows = rows.Where(r => r.ModifiedAt > ma);
+            filters.Add(ListFilter.After(nameof(SyncedRecord.ModifiedAt), ma));
         }
         if (ModifiedBefore is { } mb)
         {
-            rows = rows.Where(r => r.ModifiedAt < mb);
+            filters.Add(ListFilter.Before(nameof(SyncedRecord.ModifiedAt), mb));
         }
         if (RemoteId is not null)
         {
-            var id = StoreIds.For(tenant.RequiredLinkedAccountId, model, RemoteId);
-            rows = rows.Where(r => r.Id == id);
+            filters.Add(ListFilter.Equal(nameof(SyncedRecord.Id), StoreIds.For(tenant.RequiredLinkedAccountId, model, RemoteId)));
         }
-        return rows;
+        return filters;
     }
+
+    /// <summary>Applies the shared filters (<see cref="Filters"/>).</summary>
+    public IQueryable<T> Apply<T>(IQueryable<T> rows, TenantContext tenant, string model) where T : SyncedRecord =>
+        ListFilter.Apply(rows, Filters(tenant, model));
 }
 
 /// <summary>A reference filter that is a Merge id, or the literal <c>null</c> (e.g. <c>folder_id=null</c> = root).</summary>

@@ -96,45 +96,7 @@ internal static class RenderedRows
 
     private static DateTime? Microseconds(DateTime? value) => value is { } v ? Microseconds(v) : null;
 
-    /// <summary>Whether a list request can be answered from the stored renderings: the default shape only.</summary>
-    public static bool Serve(CommonModelQuery common) => !common.IncludeRemoteData && common.Expand.Count == 0;
-
-    /// <summary>
-    /// One page of <paramref name="filtered"/> written from the stored renderings. Rows whose rendering is
-    /// missing (written before it existed) or no longer valid (deleted remotely) are read in full and
-    /// written by <paramref name="writeFull"/>, through the same filtered query.
-    /// </summary>
-    public static async Task<JsonPageResult<TDto>> PageAsync<TEntity, TRow, TDto>(
-        IQueryable<TEntity> filtered, CursorCodec cursors, string listing, CommonModelQuery common, bool byModified, bool descending,
-        Expression<Func<TEntity, TRow>> fullProjection, Action<Utf8JsonWriter, TRow> writeFull, CancellationToken ct)
-        where TEntity : SyncedRecord
-        where TRow : CommonModelRow
-    {
-        var page = await filtered.ToKeysetPageAsync(cursors, listing, common.Cursor, common.PageSize,
-            Listed<TEntity>.Order(byModified), descending, Listed<TEntity>.Projection, ct);
-        var rows = page.Rows;
-        var missing = rows.Where(r => !r.Valid).Select(r => r.Id).ToList();
-        Dictionary<Guid, TRow>? full = null;
-        if (missing.Count > 0)
-        {
-            full = await filtered.Where(e => missing.Contains(e.Id)).Select(fullProjection).ToDictionaryAsync(r => r.Id, ct);
-        }
-        return new JsonPageResult<TDto>(page.Next, page.Previous, rows.Count, (w, i) =>
-        {
-            var row = rows[i];
-            if (row is { RemoteWasDeleted: false, ListJson: { } json })
-            {
-                w.WriteRawValue(json, skipInputValidation: true);
-            }
-            else if (full!.TryGetValue(row.Id, out var loaded))
-            {
-                // Absent only if it left the filter between the two reads (deleted meanwhile): it is then left out.
-                writeFull(w, loaded);
-            }
-        });
-    }
-
-    /// <summary>What the fast list path reads per row: the keyset key and the rendering.</summary>
+    /// <summary>What the fast list path selects per row: the keyset key, the deleted flag and the rendering.</summary>
     internal sealed class ListedRow
     {
         public Guid Id { get; init; }
@@ -142,8 +104,6 @@ internal static class RenderedRows
         public DateTime ModifiedAt { get; init; }
         public bool RemoteWasDeleted { get; init; }
         public byte[]? ListJson { get; init; }
-
-        public bool Valid => ListJson is not null && !RemoteWasDeleted;
     }
 
     internal static class Listed<TEntity> where TEntity : SyncedRecord

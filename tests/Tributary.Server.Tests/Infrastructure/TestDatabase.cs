@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Tributary.Data;
-using Tributary.Data.Tenancy;
 
 namespace Tributary.Server.Tests.Infrastructure;
 
@@ -78,7 +77,7 @@ internal sealed class TestDatabase : IAsyncDisposable
         }
         var connectionString = new NpgsqlConnectionStringBuilder(admin) { Database = PostgresCluster.TemplateDatabase, Pooling = false }.ToString();
         var options = new DbContextOptionsBuilder<PostgresTributaryDbContext>().UseNpgsql(connectionString).Options;
-        await using var db = new PostgresTributaryDbContext(options, NoTenant.Instance);
+        await using var db = new PostgresTributaryDbContext(options);
         await db.Database.MigrateAsync();
     }
 }

@@ -82,6 +82,7 @@ public sealed class TributaryApplication : WebApplicationFactory<Program>
         }
         builder.ConfigureServices(services =>
         {
+            services.AddSingleton(FileStorage.QueryCounter.Interceptor);
             if (Time is not null)
             {
                 services.RemoveAll<TimeProvider>();

@@ -31,17 +31,18 @@ internal static class DrivesEndpoints
         var name = query.String("name", 254);
         query.ThrowIfInvalid();
 
-        var drives = common.Apply(db.Drives.AsNoTracking(), tenant, StoreMapper.DriveModel);
+        var filters = common.Filters(tenant, StoreMapper.DriveModel);
         if (name is not null)
         {
-            drives = drives.Where(d => d.Name == name);
+            filters.Add(ListFilter.Equal(nameof(StoredDrive.Name), name));
         }
-
-        if (RenderedRows.Serve(common))
+        if (RenderedPages.Serve(common))
         {
-            return await RenderedRows.PageAsync<StoredDrive, DriveRow, DriveDto>(drives, cursors, "drives:created_at", common, byModified: false, descending: false,
+            return await RenderedPages.ListAsync<StoredDrive, DriveRow, DriveDto>(db, db.Drives.AsNoTracking(), filters, tenant.RequiredLinkedAccountId,
+                cursors, "drives:created_at", common, byModified: false, descending: false,
                 CommonModelRows.Drive(remoteData: false), (w, r) => CommonModelJson.WriteDrive(w, r, remoteData: false), ct);
         }
+        var drives = ListFilter.Apply(db.Drives.AsNoTracking(), filters);
         var remoteData = common.IncludeRemoteData;
         var page = await drives.ToKeysetPageAsync(cursors, "drives:created_at", common.Cursor, common.PageSize,
             CommonModelOrder<StoredDrive, DriveRow>.ByCreated, descending: false, CommonModelRows.Drive(remoteData), ct);

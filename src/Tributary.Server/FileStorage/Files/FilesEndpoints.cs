@@ -37,37 +37,39 @@ internal static class FilesEndpoints
         var order = ListOrder.Read(query);
         query.ThrowIfInvalid();
 
-        var files = common.Apply(db.Files.AsNoTracking(), tenant, StoreMapper.FileModel);
+        var filters = common.Filters(tenant, StoreMapper.FileModel);
         if (drive.Present)
         {
-            files = files.Where(f => f.DriveId == drive.Id);
+            filters.Add(ListFilter.Equal(nameof(StoredFile.DriveId), drive.Id));
         }
         if (folder.Present)
         {
-            files = files.Where(f => f.FolderId == folder.Id);
+            filters.Add(ListFilter.Equal(nameof(StoredFile.FolderId), folder.Id));
         }
         if (mimeTypes.Count > 0)
         {
-            files = files.Where(f => f.MimeType != null && mimeTypes.Contains(f.MimeType));
+            filters.Add(ListFilter.In(nameof(StoredFile.MimeType), mimeTypes));
         }
         if (name is not null)
         {
-            files = files.Where(f => f.Name == name);
+            filters.Add(ListFilter.Equal(nameof(StoredFile.Name), name));
         }
         if (remoteCreatedAfter is { } rca)
         {
-            files = files.Where(f => f.RemoteCreatedAt > rca);
+            filters.Add(ListFilter.After(nameof(StoredFile.RemoteCreatedAt), rca));
         }
         if (remoteCreatedBefore is { } rcb)
         {
-            files = files.Where(f => f.RemoteCreatedAt < rcb);
+            filters.Add(ListFilter.Before(nameof(StoredFile.RemoteCreatedAt), rcb));
         }
 
-        if (RenderedRows.Serve(common))
+        if (RenderedPages.Serve(common))
         {
-            return await RenderedRows.PageAsync<StoredFile, FileRow, FileDto>(files, cursors, $"files:{order.Name}", common, order.ByModified, order.Descending,
+            return await RenderedPages.ListAsync<StoredFile, FileRow, FileDto>(db, db.Files.AsNoTracking(), filters, tenant.RequiredLinkedAccountId,
+                cursors, $"files:{order.Name}", common, order.ByModified, order.Descending,
                 CommonModelRows.File(remoteData: false), (w, f) => CommonModelJson.WriteFile(w, f, remoteData: false), ct);
         }
+        var files = ListFilter.Apply(db.Files.AsNoTracking(), filters);
         var remoteData = common.IncludeRemoteData;
         var page = await files.ToKeysetPageAsync(cursors, $"files:{order.Name}", common.Cursor, common.PageSize,
             CommonModelOrder<StoredFile, FileRow>.By(order.ByModified), order.Descending, CommonModelRows.File(remoteData), ct);

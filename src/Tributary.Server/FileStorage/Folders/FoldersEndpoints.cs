@@ -37,25 +37,27 @@ internal static class FoldersEndpoints
         var name = query.String("name", 254);
         query.ThrowIfInvalid();
 
-        var folders = common.Apply(db.Folders.AsNoTracking(), tenant, StoreMapper.FolderModel);
+        var filters = common.Filters(tenant, StoreMapper.FolderModel);
         if (drive.Present)
         {
-            folders = folders.Where(f => f.DriveId == drive.Id);
+            filters.Add(ListFilter.Equal(nameof(StoredFolder.DriveId), drive.Id));
         }
         if (parent.Present)
         {
-            folders = folders.Where(f => f.ParentFolderId == parent.Id);
+            filters.Add(ListFilter.Equal(nameof(StoredFolder.ParentFolderId), parent.Id));
         }
         if (name is not null)
         {
-            folders = folders.Where(f => f.Name == name);
+            filters.Add(ListFilter.Equal(nameof(StoredFolder.Name), name));
         }
 
-        if (RenderedRows.Serve(common))
+        if (RenderedPages.Serve(common))
         {
-            return await RenderedRows.PageAsync<StoredFolder, FolderRow, FolderDto>(folders, cursors, "folders:created_at", common, byModified: false, descending: false,
+            return await RenderedPages.ListAsync<StoredFolder, FolderRow, FolderDto>(db, db.Folders.AsNoTracking(), filters, tenant.RequiredLinkedAccountId,
+                cursors, "folders:created_at", common, byModified: false, descending: false,
                 CommonModelRows.Folder(remoteData: false), (w, f) => CommonModelJson.WriteFolder(w, f, remoteData: false), ct);
         }
+        var folders = ListFilter.Apply(db.Folders.AsNoTracking(), filters);
         var remoteData = common.IncludeRemoteData;
         var page = await folders.ToKeysetPageAsync(cursors, "folders:created_at", common.Cursor, common.PageSize,
             CommonModelOrder<StoredFolder, FolderRow>.ByCreated, descending: false, CommonModelRows.Folder(remoteData), ct);

@@ -29,12 +29,14 @@ internal static class GroupsEndpoints
         var common = CommonModelQuery.Read(query, Expandable);
         query.ThrowIfInvalid();
 
-        var groups = common.Apply(db.Groups.AsNoTracking(), tenant, StoreMapper.GroupModel);
-        if (RenderedRows.Serve(common))
+        var filters = common.Filters(tenant, StoreMapper.GroupModel);
+        if (RenderedPages.Serve(common))
         {
-            return await RenderedRows.PageAsync<StoredGroup, GroupRow, GroupDto>(groups, cursors, "groups:created_at", common, byModified: false, descending: false,
+            return await RenderedPages.ListAsync<StoredGroup, GroupRow, GroupDto>(db, db.Groups.AsNoTracking(), filters, tenant.RequiredLinkedAccountId,
+                cursors, "groups:created_at", common, byModified: false, descending: false,
                 CommonModelRows.Group(remoteData: false), (w, r) => CommonModelJson.WriteGroup(w, r, remoteData: false), ct);
         }
+        var groups = ListFilter.Apply(db.Groups.AsNoTracking(), filters);
         var remoteData = common.IncludeRemoteData;
         var page = await groups.ToKeysetPageAsync(cursors, "groups:created_at", common.Cursor, common.PageSize,
             CommonModelOrder<StoredGroup, GroupRow>.ByCreated, descending: false, CommonModelRows.Group(remoteData), ct);

@@ -33,22 +33,22 @@ internal static class UsersEndpoints
         var isMe = query.Bool("is_me");
         query.ThrowIfInvalid();
 
-        var users = common.Apply(db.Users.AsNoTracking(), tenant, StoreMapper.UserModel);
+        var filters = common.Filters(tenant, StoreMapper.UserModel);
         if (email is not null)
         {
-            var normalized = email.ToLowerInvariant();
-            users = users.Where(u => u.NormalizedEmailAddress == normalized);
+            filters.Add(ListFilter.Equal(nameof(StoredUser.NormalizedEmailAddress), email.ToLowerInvariant()));
         }
         if (isMe is { } me)
         {
-            users = users.Where(u => u.IsMe == me);
+            filters.Add(ListFilter.Equal(nameof(StoredUser.IsMe), me));
         }
-
-        if (RenderedRows.Serve(common))
+        if (RenderedPages.Serve(common))
         {
-            return await RenderedRows.PageAsync<StoredUser, UserRow, UserDto>(users, cursors, "users:created_at", common, byModified: false, descending: false,
+            return await RenderedPages.ListAsync<StoredUser, UserRow, UserDto>(db, db.Users.AsNoTracking(), filters, tenant.RequiredLinkedAccountId,
+                cursors, "users:created_at", common, byModified: false, descending: false,
                 CommonModelRows.User(remoteData: false), (w, r) => CommonModelJson.WriteUser(w, r, remoteData: false), ct);
         }
+        var users = ListFilter.Apply(db.Users.AsNoTracking(), filters);
         var remoteData = common.IncludeRemoteData;
         var page = await users.ToKeysetPageAsync(cursors, "users:created_at", common.Cursor, common.PageSize,
             CommonModelOrder<StoredUser, UserRow>.ByCreated, descending: false, CommonModelRows.User(remoteData), ct);
