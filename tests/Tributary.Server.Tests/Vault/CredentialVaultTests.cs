@@ -112,7 +112,26 @@ public sealed class CredentialVaultTests
         if (app.Kind == DatabaseKind.Sqlite)
         {
             var path = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(app.Database.ConnectionString).DataSource;
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            // Everything committed is moved into the database file first: otherwise a background writer's
+            // checkpoint between reading the file and reading the WAL could hide rows from both reads.
+            await using (var checkpoint = new Microsoft.Data.Sqlite.SqliteConnection(
+                new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(app.Database.ConnectionString) { Pooling = false }.ToString()))
+            {
+                await checkpoint.OpenAsync(Ct);
+                await using var command = checkpoint.CreateCommand();
+                command.CommandText = "PRAGMA busy_timeout=10000;";
+                await command.ExecuteNonQueryAsync(Ct);
+                command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+                for (var attempt = 0; attempt < 50; attempt++)
+                {
+                    await using var result = await command.ExecuteReaderAsync(Ct);
+                    if (await result.ReadAsync(Ct) && result.GetInt32(0) == 0)
+                    {
+                        break;
+                    }
+                    await Task.Delay(100, Ct);
+                }
+            }
             var text = new StringBuilder();
             foreach (var file in new[] { path, path + "-wal" }.Where(File.Exists))
             {
