@@ -95,7 +95,7 @@ internal static class SqliteRenderedPages
     }
 
     // Columns: 0 id, 1 sort key, 2 deleted flag, 3 rendering.
-    private static string Statement<TEntity>(IModel model, IReadOnlyList<ListFilter> filters, KeysetWalk walk, bool byModified, List<object?> values)
+    internal static string Statement<TEntity>(IModel model, IReadOnlyList<ListFilter> filters, KeysetWalk walk, bool byModified, List<object?> values)
         where TEntity : SyncedRecord
     {
         var shape = new StringBuilder(typeof(TEntity).Name).Append(byModified ? "|m" : "|c").Append(walk.Descending ? "|d" : "|a")
@@ -131,7 +131,6 @@ internal static class SqliteRenderedPages
         }
         if (walk.Position is { } position)
         {
-            values.Add(walk.PositionSortKey);
             values.Add(walk.PositionSortKey);
             values.Add(position.Id);
         }
@@ -171,9 +170,13 @@ internal static class SqliteRenderedPages
         var direction = walk.Descending ? " DESC" : "";
         if (walk.Position is not null)
         {
+            // One parameter for both mentions of the sort key: SQLite then reads "k > ?3 OR (k = ?3 AND …)"
+            // as the range k >= ?3 on the keyset index. With two parameters it scanned from the start
+            // (page 10,000 took 135 ms instead of 1).
             var beyond = walk.Descending ? "<" : ">";
-            sql.Append(" AND (").Append(sort).Append(' ').Append(beyond).Append(' ').Append(Next())
-                .Append(" OR (").Append(sort).Append(" = ").Append(Next()).Append(" AND ").Append(id).Append(' ').Append(beyond).Append(' ').Append(Next()).Append("))");
+            var key = Next();
+            sql.Append(" AND (").Append(sort).Append(' ').Append(beyond).Append(' ').Append(key)
+                .Append(" OR (").Append(sort).Append(" = ").Append(key).Append(" AND ").Append(id).Append(' ').Append(beyond).Append(' ').Append(Next()).Append("))");
         }
         sql.Append(" ORDER BY ").Append(sort).Append(direction).Append(", ").Append(id).Append(direction)
             .Append(" LIMIT ").Append(Next());

@@ -108,6 +108,38 @@ public sealed class SqliteRenderedPagesTests
         Assert.DoesNotContain(Enumerable.Range(0, page.Count), i => page.IsRendered(i) && page.Json(i).IndexOf(System.Text.Encoding.UTF8.GetBytes(theirs.ToString())) >= 0);
     }
 
+    [Fact]
+    public async Task APageAfterACursor_IsARangeOnTheKeysetIndex_NotAScan()
+    {
+        await using var world = await FileStorageWorld.StartAsync(DatabaseKind.Sqlite);
+        await using var scope = world.App.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TributaryDbContext>();
+        var cursors = scope.ServiceProvider.GetRequiredService<CursorCodec>();
+        foreach (var descending in new[] { false, true })
+        {
+            var cursor = cursors.Encode("files", new CursorPosition(false, FileStorageWorld.Base.Ticks, Guid.NewGuid()));
+            var sql = SqliteRenderedPages.Statement<StoredFile>(db.Model, [ListFilter.Equal(nameof(SyncedRecord.RemoteWasDeleted), false)],
+                KeysetWalk.Start(cursors, "files", cursor, descending), byModified: false, []);
+
+            await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(world.App.Database.ConnectionString);
+            await connection.OpenAsync(Ct);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+            var plan = new List<string>();
+            await using (var reader = await command.ExecuteReaderAsync(Ct))
+            {
+                while (await reader.ReadAsync(Ct))
+                {
+                    plan.Add(reader.GetString(3));
+                }
+            }
+            // Two mentions of the sort key bound to two parameters made SQLite scan from the first row.
+            Assert.Contains(plan, p => p.Contains("USING INDEX IX_fs_files_linked_account_id_created_at_id", StringComparison.Ordinal)
+                && p.Contains(descending ? "created_at<?" : "created_at>?", StringComparison.Ordinal));
+            Assert.DoesNotContain(plan, p => p.Contains("TEMP B-TREE", StringComparison.Ordinal));
+        }
+    }
+
     // Walks forward to the end, then back to the start with the previous cursors, through both readers
     // at once; every page must match. Returns how many rows the forward walk saw.
     private static async Task<int> WalkBothAsync<TEntity>(FileStorageWorld world, List<ListFilter> filters, bool byModified, bool descending, int pageSize)
