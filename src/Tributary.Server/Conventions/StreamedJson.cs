@@ -78,7 +78,8 @@ internal sealed class JsonPageResult<TDto>(string? next, string? previous, int c
         writer.WriteStartArray();
     }
 
-    // The same bytes the streamed path writes, with their length known up front.
+    // The same bytes the streamed path writes, with their length known up front: in one contiguous
+    // write like a static file when the rows allow it, else row by row.
     private async Task WriteWholeAsync(HttpContext httpContext, RenderedRowBuffer rows)
     {
         var head = new ArrayBufferWriter<byte>(256);
@@ -89,6 +90,12 @@ internal sealed class JsonPageResult<TDto>(string? next, string? previous, int c
         var response = httpContext.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json; charset=utf-8";
+        if (rows.TryGetBody(head.WrittenSpan, out var whole))
+        {
+            response.ContentLength = whole.Length;
+            await response.Body.WriteAsync(whole, httpContext.RequestAborted);
+            return;
+        }
         response.ContentLength = head.WrittenCount + rows.RenderedBytes + Math.Max(0, rows.Count - 1) + 2;
         var body = response.BodyWriter;
         body.Write(head.WrittenSpan);

@@ -43,12 +43,12 @@ internal static class RenderedPages
     public static bool Serve(CommonModelQuery common) => !common.IncludeRemoteData && common.Expand.Count == 0;
 
     /// <summary>
-    /// One page of <paramref name="rows"/> passing <paramref name="filters"/>. Rows whose rendering is
+    /// One page of <typeparamref name="TEntity"/> rows passing <paramref name="filters"/>. Rows whose rendering is
     /// missing (written before it existed) or no longer valid (deleted remotely) are read in full
     /// through the same filters and written by <paramref name="writeFull"/>.
     /// </summary>
     public static async Task<JsonPageResult<TDto>> ListAsync<TEntity, TRow, TDto>(
-        TributaryDbContext db, IQueryable<TEntity> rows, IReadOnlyList<ListFilter> filters, Guid linkedAccountId,
+        TributaryDbContext db, IReadOnlyList<ListFilter> filters, Guid linkedAccountId,
         CursorCodec cursors, string listing, CommonModelQuery common, bool byModified, bool descending,
         Expression<Func<TEntity, TRow>> fullProjection, Action<Utf8JsonWriter, TRow> writeFull, CancellationToken ct)
         where TEntity : SyncedRecord
@@ -57,13 +57,13 @@ internal static class RenderedPages
         var walk = KeysetWalk.Start(cursors, listing, common.Cursor, descending);
         var page = db is SqliteTributaryDbContext
             ? await SqliteRenderedPages.ReadAsync<TEntity>(db, linkedAccountId, filters, walk, common.PageSize, byModified, ct)
-            : await ReadAsync(ListFilter.Apply(rows, filters), walk, common.PageSize, byModified, ct);
+            : await ReadAsync(ListFilter.Apply(db.Set<TEntity>().AsNoTracking(), filters), walk, common.PageSize, byModified, ct);
         if (page.Rows.UnrenderedCount == 0)
         {
             return JsonPageResult<TDto>.Rendered(page.Next, page.Previous, page.Rows);
         }
         var missing = page.Rows.UnrenderedIds();
-        var full = await ListFilter.Apply(rows, filters).Where(e => missing.Contains(e.Id)).Select(fullProjection).ToDictionaryAsync(r => r.Id, ct);
+        var full = await ListFilter.Apply(db.Set<TEntity>().AsNoTracking(), filters).Where(e => missing.Contains(e.Id)).Select(fullProjection).ToDictionaryAsync(r => r.Id, ct);
         var buffer = page.Rows;
         return JsonPageResult<TDto>.Rendered(page.Next, page.Previous, buffer, (w, i) =>
         {
@@ -180,33 +180,38 @@ internal sealed class PageKeys(int pageSize)
 
 /// <summary>
 /// A page's renderings copied into one pooled buffer (no array per row), in the order shown, plus
-/// the ids of rows that must be written in full. Returned to the pool once the response is written.
+/// the ids of rows that must be written in full. Rows are laid out as the body of the response,
+/// comma-separated after room for the envelope's head, so a forward page of rendered rows is sent as
+/// one contiguous write (<see cref="TryGetBody"/>). Returned to the pool once the response is written.
 /// </summary>
 internal sealed class RenderedRowBuffer(int capacity) : IDisposable
 {
+    /// <summary>Room kept before the first row for <c>{"next":…,"previous":…,"results":[</c>.</summary>
+    private const int HeadRoom = 512;
+
     private readonly List<(int Offset, int Length, Guid Unrendered)> rows = new(Math.Min(capacity, 128));
-    private byte[] bytes = ArrayPool<byte>.Shared.Rent(64 * 1024);
-    private int used;
+    private byte[] bytes = ArrayPool<byte>.Shared.Rent(128 * 1024);
+    private int used = HeadRoom;
+    private bool reversed;
 
     public int Count => rows.Count;
 
     public int UnrenderedCount { get; private set; }
 
-    /// <summary>The bytes of every rendered row together.</summary>
-    public long RenderedBytes => used;
+    /// <summary>The bytes of every rendered row together, without separators.</summary>
+    public long RenderedBytes { get; private set; }
 
     public void Add(ReadOnlySpan<byte> json)
     {
-        if (bytes.Length - used < json.Length)
+        Ensure(json.Length + 3);
+        if (rows.Count > 0)
         {
-            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(bytes.Length * 2, used + json.Length));
-            bytes.AsSpan(0, used).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(bytes);
-            bytes = larger;
+            bytes[used++] = (byte)',';
         }
         json.CopyTo(bytes.AsSpan(used));
         rows.Add((used, json.Length, Guid.Empty));
         used += json.Length;
+        RenderedBytes += json.Length;
     }
 
     public void AddUnrendered(Guid id)
@@ -215,7 +220,11 @@ internal sealed class RenderedRowBuffer(int capacity) : IDisposable
         UnrenderedCount++;
     }
 
-    public void Reverse() => rows.Reverse();
+    public void Reverse()
+    {
+        rows.Reverse();
+        reversed = rows.Count > 1;
+    }
 
     public bool IsRendered(int index) => rows[index].Length >= 0;
 
@@ -224,6 +233,38 @@ internal sealed class RenderedRowBuffer(int capacity) : IDisposable
     public Guid UnrenderedId(int index) => rows[index].Unrendered;
 
     public List<Guid> UnrenderedIds() => [.. rows.Where(r => r.Length < 0).Select(r => r.Unrendered)];
+
+    /// <summary>
+    /// The whole response body, <paramref name="head"/> + rows + <c>]}</c>, in place: possible when every
+    /// row is rendered, in the order read, and the head fits the room kept for it.
+    /// </summary>
+    public bool TryGetBody(ReadOnlySpan<byte> head, out ReadOnlyMemory<byte> body)
+    {
+        if (UnrenderedCount > 0 || reversed || head.Length > HeadRoom)
+        {
+            body = default;
+            return false;
+        }
+        Ensure(2);
+        var start = HeadRoom - head.Length;
+        head.CopyTo(bytes.AsSpan(start));
+        bytes[used] = (byte)']';
+        bytes[used + 1] = (byte)'}';
+        body = bytes.AsMemory(start, used + 2 - start);
+        return true;
+    }
+
+    private void Ensure(int more)
+    {
+        if (bytes.Length - used >= more)
+        {
+            return;
+        }
+        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(bytes.Length * 2, used + more));
+        bytes.AsSpan(0, used).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(bytes);
+        bytes = larger;
+    }
 
     public void Dispose()
     {

@@ -41,12 +41,15 @@ internal static class SqliteRenderedPages
 
         var rows = new RenderedRowBuffer(pageSize);
         var keys = new PageKeys(pageSize);
-        // Opened through EF, so the connection gets its pragmas and EF knows it is in use.
-        await db.Database.OpenConnectionAsync(ct);
+        // A connection of its own from the same pool: EF's connection object re-registers its nine SQL
+        // functions on every open, which the page does not use. Readers in WAL mode rarely wait; when
+        // they must, they wait as long as EF's connections do (SqlitePragmas).
+        var connection = new SqliteConnection(db.Database.GetConnectionString());
         try
         {
-            var connection = (SqliteConnection)db.Database.GetDbConnection();
+            await connection.OpenAsync(ct);
             var handle = connection.Handle!;
+            raw.sqlite3_busy_timeout(handle, 10_000);
             Check(raw.sqlite3_prepare_v2(handle, sql, out var statement), handle);
             RenderedPages.Report(connection, sql);
             using (statement)
@@ -89,7 +92,7 @@ internal static class SqliteRenderedPages
         }
         finally
         {
-            await db.Database.CloseConnectionAsync();
+            await connection.DisposeAsync();
         }
         return keys.Page(walk, rows);
     }

@@ -38,7 +38,7 @@ internal static class DrivesEndpoints
         }
         if (RenderedPages.Serve(common))
         {
-            return await RenderedPages.ListAsync<StoredDrive, DriveRow, DriveDto>(db, db.Drives.AsNoTracking(), filters, tenant.RequiredLinkedAccountId,
+            return await RenderedPages.ListAsync<StoredDrive, DriveRow, DriveDto>(db, filters, tenant.RequiredLinkedAccountId,
                 cursors, "drives:created_at", common, byModified: false, descending: false,
                 CommonModelRows.Drive(remoteData: false), (w, r) => CommonModelJson.WriteDrive(w, r, remoteData: false), ct);
         }

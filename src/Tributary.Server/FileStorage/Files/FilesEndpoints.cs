@@ -65,7 +65,7 @@ internal static class FilesEndpoints
 
         if (RenderedPages.Serve(common))
         {
-            return await RenderedPages.ListAsync<StoredFile, FileRow, FileDto>(db, db.Files.AsNoTracking(), filters, tenant.RequiredLinkedAccountId,
+            return await RenderedPages.ListAsync<StoredFile, FileRow, FileDto>(db, filters, tenant.RequiredLinkedAccountId,
                 cursors, $"files:{order.Name}", common, order.ByModified, order.Descending,
                 CommonModelRows.File(remoteData: false), (w, f) => CommonModelJson.WriteFile(w, f, remoteData: false), ct);
         }

@@ -53,7 +53,7 @@ internal static class FoldersEndpoints
 
         if (RenderedPages.Serve(common))
         {
-            return await RenderedPages.ListAsync<StoredFolder, FolderRow, FolderDto>(db, db.Folders.AsNoTracking(), filters, tenant.RequiredLinkedAccountId,
+            return await RenderedPages.ListAsync<StoredFolder, FolderRow, FolderDto>(db, filters, tenant.RequiredLinkedAccountId,
                 cursors, "folders:created_at", common, byModified: false, descending: false,
                 CommonModelRows.Folder(remoteData: false), (w, f) => CommonModelJson.WriteFolder(w, f, remoteData: false), ct);
         }

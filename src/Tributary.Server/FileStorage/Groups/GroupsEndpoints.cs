@@ -32,7 +32,7 @@ internal static class GroupsEndpoints
         var filters = common.Filters(tenant, StoreMapper.GroupModel);
         if (RenderedPages.Serve(common))
         {
-            return await RenderedPages.ListAsync<StoredGroup, GroupRow, GroupDto>(db, db.Groups.AsNoTracking(), filters, tenant.RequiredLinkedAccountId,
+            return await RenderedPages.ListAsync<StoredGroup, GroupRow, GroupDto>(db, filters, tenant.RequiredLinkedAccountId,
                 cursors, "groups:created_at", common, byModified: false, descending: false,
                 CommonModelRows.Group(remoteData: false), (w, r) => CommonModelJson.WriteGroup(w, r, remoteData: false), ct);
         }

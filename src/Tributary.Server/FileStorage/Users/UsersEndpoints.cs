@@ -44,7 +44,7 @@ internal static class UsersEndpoints
         }
         if (RenderedPages.Serve(common))
         {
-            return await RenderedPages.ListAsync<StoredUser, UserRow, UserDto>(db, db.Users.AsNoTracking(), filters, tenant.RequiredLinkedAccountId,
+            return await RenderedPages.ListAsync<StoredUser, UserRow, UserDto>(db, filters, tenant.RequiredLinkedAccountId,
                 cursors, "users:created_at", common, byModified: false, descending: false,
                 CommonModelRows.User(remoteData: false), (w, r) => CommonModelJson.WriteUser(w, r, remoteData: false), ct);
         }
