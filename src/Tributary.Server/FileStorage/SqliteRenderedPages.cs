@@ -13,9 +13,9 @@ using Tributary.Server.Conventions;
 namespace Tributary.Server.FileStorage;
 
 /// <summary>
-/// Reads a page of renderings from SQLite with one statement on the context's pooled connection,
-/// bypassing EF's query pipeline and Microsoft.Data.Sqlite's reader: each row's rendering is copied
-/// straight from SQLite's memory into the page buffer. On the list benchmark EF's pipeline (building
+/// Reads a page of renderings from SQLite with one statement on a pooled connection, bypassing EF's
+/// query pipeline and Microsoft.Data.Sqlite's reader: each row's rendering is copied straight from
+/// SQLite's memory into the page buffer, which is laid out as the response body. On the list benchmark EF's pipeline (building
 /// the command, materializing rows) cost more than SQLite's own work (ADR 0023).
 /// <para>
 /// The SQL is written here from EF's model (table and column names), so tenant isolation is stated
@@ -70,13 +70,15 @@ internal static class SqliteRenderedPages
                     {
                         keys.Set(rows.Count, (SortKey(statement), Id(statement)));
                     }
-                    if (raw.sqlite3_column_int(statement, 2) != 0 || raw.sqlite3_column_type(statement, 3) == raw.SQLITE_NULL)
+                    // A missing rendering reads as empty (NULL); no rendering is empty.
+                    var json = raw.sqlite3_column_int(statement, 2) != 0 ? default : raw.sqlite3_column_blob(statement, 3);
+                    if (json.IsEmpty)
                     {
                         rows.AddUnrendered(Id(statement));
                     }
                     else
                     {
-                        rows.Add(raw.sqlite3_column_blob(statement, 3));
+                        rows.Add(json);
                     }
                 }
                 if (result is not (raw.SQLITE_ROW or raw.SQLITE_DONE))
