@@ -112,11 +112,11 @@ internal static class BenchHost
         var group = app.MapGroup($"/api/{TributaryServer.CategoryPattern}/v1");
         group.MapGet("/bench-static", () => Results.Bytes(body(), "application/json"))
             .RequireAccountToken();
-        group.MapGet("/bench-query", async (TributaryDbContext db, Tributary.Data.Tenancy.ITenantScope tenant, CursorCodec cursors, CancellationToken ct) =>
+        group.MapGet("/bench-query", (TributaryDbContext db, SqliteRenderedPages sqlite, Tributary.Data.Tenancy.ITenantScope tenant, CursorCodec cursors, CancellationToken ct) =>
         {
             var filters = new List<ListFilter> { ListFilter.Equal(nameof(SyncedRecord.RemoteWasDeleted), false) };
             var walk = KeysetWalk.Start(cursors, "files:created_at", null, descending: false);
-            using var rows = (await SqliteRenderedPages.ReadAsync<StoredFile>(db, tenant.LinkedAccountId!.Value, filters, walk, 100, byModified: false, ct)).Rows;
+            using var rows = sqlite.Read<StoredFile>(db, tenant.LinkedAccountId!.Value, filters, walk, 100, byModified: false, ct).Rows;
             return rows.Count == 100 && rows.UnrenderedCount == 0 ? Results.Bytes(body(), "application/json") : Results.StatusCode(500);
         }).RequireAccountToken();
     }

@@ -48,7 +48,7 @@ internal static class RenderedPages
     /// through the same filters and written by <paramref name="writeFull"/>.
     /// </summary>
     public static async Task<JsonPageResult<TDto>> ListAsync<TEntity, TRow, TDto>(
-        TributaryDbContext db, IReadOnlyList<ListFilter> filters, Guid linkedAccountId,
+        TributaryDbContext db, SqliteRenderedPages sqlite, IReadOnlyList<ListFilter> filters, Guid linkedAccountId,
         CursorCodec cursors, string listing, CommonModelQuery common, bool byModified, bool descending,
         Expression<Func<TEntity, TRow>> fullProjection, Action<Utf8JsonWriter, TRow> writeFull, CancellationToken ct)
         where TEntity : SyncedRecord
@@ -56,7 +56,7 @@ internal static class RenderedPages
     {
         var walk = KeysetWalk.Start(cursors, listing, common.Cursor, descending);
         var page = db is SqliteTributaryDbContext
-            ? await SqliteRenderedPages.ReadAsync<TEntity>(db, linkedAccountId, filters, walk, common.PageSize, byModified, ct)
+            ? sqlite.Read<TEntity>(db, linkedAccountId, filters, walk, common.PageSize, byModified, ct)
             : await ReadAsync(ListFilter.Apply(db.Set<TEntity>().AsNoTracking(), filters), walk, common.PageSize, byModified, ct);
         if (page.Rows.UnrenderedCount == 0)
         {

@@ -9,6 +9,7 @@ using SQLitePCL;
 using Tributary.Data;
 using Tributary.Data.Entities.FileStorage;
 using Tributary.Server.Conventions;
+using Tributary.Server.Hosting;
 
 namespace Tributary.Server.FileStorage;
 
@@ -24,39 +25,40 @@ namespace Tributary.Server.FileStorage;
 /// ids as upper-case text, timestamps as UTC text in Microsoft.Data.Sqlite's format.
 /// </para>
 /// </summary>
-internal static class SqliteRenderedPages
+internal sealed class SqliteRenderedPages(EffectiveSettings settings) : IDisposable
 {
     private const string DateTimeFormat = @"yyyy\-MM\-dd HH\:mm\:ss.FFFFFFF";
+    private const int IdleConnections = 16;
 
     private static readonly ConcurrentDictionary<string, string> Statements = new();
     private static readonly ConcurrentDictionary<(Type, string), string> Columns = new();
 
-    public static async Task<RenderedPage> ReadAsync<TEntity>(TributaryDbContext db, Guid linkedAccountId, IReadOnlyList<ListFilter> filters,
+    private readonly ConcurrentBag<PageConnection> idle = [];
+    private int disposed;
+
+    /// <summary>One page, read synchronously: SQLite runs in-process and a page is a few dozen microseconds of work.</summary>
+    public RenderedPage Read<TEntity>(TributaryDbContext db, Guid linkedAccountId, IReadOnlyList<ListFilter> filters,
         KeysetWalk walk, int pageSize, bool byModified, CancellationToken ct)
         where TEntity : SyncedRecord
     {
+        ct.ThrowIfCancellationRequested();
         var values = new List<object?>(filters.Count + 5) { linkedAccountId };
         var sql = Statement<TEntity>(db.Model, filters, walk, byModified, values);
         values.Add(pageSize + 1);
 
         var rows = new RenderedRowBuffer(pageSize);
         var keys = new PageKeys(pageSize);
-        // A connection of its own from the same pool: EF's connection object re-registers its nine SQL
-        // functions on every open, which the page does not use. Readers in WAL mode rarely wait; when
-        // they must, they wait as long as EF's connections do (SqlitePragmas).
-        var connection = new SqliteConnection(db.Database.GetConnectionString());
+        var connection = idle.TryTake(out var ready) ? ready : new PageConnection(settings.ConnectionString);
+        var reusable = false;
         try
         {
-            await connection.OpenAsync(ct);
-            var handle = connection.Handle!;
-            raw.sqlite3_busy_timeout(handle, 10_000);
-            Check(raw.sqlite3_prepare_v2(handle, sql, out var statement), handle);
-            RenderedPages.Report(connection, sql);
-            using (statement)
+            var statement = connection.Prepared(sql);
+            RenderedPages.Report(connection.Connection, sql);
+            try
             {
                 for (var i = 0; i < values.Count; i++)
                 {
-                    Check(Bind(statement, i + 1, values[i]), handle);
+                    Check(Bind(statement, i + 1, values[i]), connection.Handle);
                 }
                 int result;
                 while ((result = raw.sqlite3_step(statement)) == raw.SQLITE_ROW)
@@ -83,9 +85,17 @@ internal static class SqliteRenderedPages
                 }
                 if (result is not (raw.SQLITE_ROW or raw.SQLITE_DONE))
                 {
-                    Check(result, handle);
+                    Check(result, connection.Handle);
                 }
             }
+            finally
+            {
+                // Ends the statement's read transaction at once: an idle statement must not hold a
+                // snapshot (it would keep checkpoints from emptying the WAL).
+                raw.sqlite3_reset(statement);
+                raw.sqlite3_clear_bindings(statement);
+            }
+            reusable = true;
         }
         catch
         {
@@ -94,9 +104,79 @@ internal static class SqliteRenderedPages
         }
         finally
         {
-            await connection.DisposeAsync();
+            if (reusable && Volatile.Read(ref disposed) == 0 && idle.Count < IdleConnections)
+            {
+                idle.Add(connection);
+            }
+            else
+            {
+                connection.Dispose();
+            }
         }
         return keys.Page(walk, rows);
+    }
+
+    public void Dispose()
+    {
+        Volatile.Write(ref disposed, 1);
+        while (idle.TryTake(out var connection))
+        {
+            connection.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// An open connection from the same pool as EF's, with the page statements it has prepared: a
+    /// statement is prepared once per connection and shape, not once per request. EF's connection
+    /// object is not used because it re-registers nine SQL functions on every open. Readers in WAL
+    /// mode rarely wait; when they must, they wait as long as EF's connections do (SqlitePragmas).
+    /// </summary>
+    private sealed class PageConnection : IDisposable
+    {
+        private const int MaxStatements = 64;
+        private readonly Dictionary<string, sqlite3_stmt> statements = new(StringComparer.Ordinal);
+
+        public PageConnection(string connectionString)
+        {
+            Connection = new SqliteConnection(connectionString);
+            Connection.Open();
+            Handle = Connection.Handle!;
+            raw.sqlite3_busy_timeout(Handle, 10_000);
+        }
+
+        public SqliteConnection Connection { get; }
+
+        public sqlite3 Handle { get; }
+
+        public sqlite3_stmt Prepared(string sql)
+        {
+            if (statements.TryGetValue(sql, out var statement))
+            {
+                return statement;
+            }
+            if (statements.Count >= MaxStatements)
+            {
+                FinalizeAll();
+            }
+            Check(raw.sqlite3_prepare_v2(Handle, sql, out statement), Handle);
+            statements[sql] = statement;
+            return statement;
+        }
+
+        public void Dispose()
+        {
+            FinalizeAll();
+            Connection.Dispose();
+        }
+
+        private void FinalizeAll()
+        {
+            foreach (var statement in statements.Values)
+            {
+                statement.Dispose();
+            }
+            statements.Clear();
+        }
     }
 
     // Columns: 0 id, 1 sort key, 2 deleted flag, 3 rendering.

@@ -35,6 +35,7 @@ internal static class TributaryServices
         var settings = ConfigurationCheck.Resolve(configuration);
         services.AddSingleton(settings);
         services.AddTributaryData(settings.Provider, settings.ConnectionString);
+        services.AddSingleton<FileStorage.SqliteRenderedPages>();
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(_ => MasterKey.Load(settings.MasterKey, settings.DataDirectory));

@@ -100,7 +100,7 @@ public sealed class SqliteRenderedPagesTests
         scope.ServiceProvider.GetRequiredService<TenantContext>().SetLinkedAccount(world.AccountId);
         var db = scope.ServiceProvider.GetRequiredService<TributaryDbContext>();
         var walk = KeysetWalk.Start(scope.ServiceProvider.GetRequiredService<CursorCodec>(), "files:created_at", null, descending: false);
-        using var page = (await SqliteRenderedPages.ReadAsync<StoredFile>(db, world.AccountId, [], walk, 100, byModified: false, Ct)).Rows;
+        using var page = scope.ServiceProvider.GetRequiredService<SqliteRenderedPages>().Read<StoredFile>(db, world.AccountId, [], walk, 100, byModified: false, Ct).Rows;
 
         var theirs = StoreIds.For(other.Id, StoreMapper.FileModel, "theirs");
         var ours = await world.RowsAsync<StoredFile>();
@@ -154,7 +154,7 @@ public sealed class SqliteRenderedPagesTests
 
         async Task<RenderedPage> BothAsync(string? cursor)
         {
-            var sqlite = await SqliteRenderedPages.ReadAsync<TEntity>(db, world.AccountId, filters,
+            var sqlite = scope.ServiceProvider.GetRequiredService<SqliteRenderedPages>().Read<TEntity>(db, world.AccountId, filters,
                 KeysetWalk.Start(cursors, listing, cursor, descending), pageSize, byModified, Ct);
             var ef = await RenderedPages.ReadAsync(ListFilter.Apply(db.Set<TEntity>().AsNoTracking(), filters),
                 KeysetWalk.Start(cursors, listing, cursor, descending), pageSize, byModified, Ct);

@@ -24,7 +24,7 @@ internal static class DrivesEndpoints
     }
 
     internal static async Task<JsonPageResult<DriveDto>> ListAsync(
-        HttpRequest request, TenantContext tenant, TributaryDbContext db, CursorCodec cursors, CancellationToken ct)
+        HttpRequest request, TenantContext tenant, TributaryDbContext db, SqliteRenderedPages sqlitePages, CursorCodec cursors, CancellationToken ct)
     {
         var query = QueryReader.From(request);
         var common = CommonModelQuery.Read(query, Expandable);
@@ -38,7 +38,7 @@ internal static class DrivesEndpoints
         }
         if (RenderedPages.Serve(common))
         {
-            return await RenderedPages.ListAsync<StoredDrive, DriveRow, DriveDto>(db, filters, tenant.RequiredLinkedAccountId,
+            return await RenderedPages.ListAsync<StoredDrive, DriveRow, DriveDto>(db, sqlitePages, filters, tenant.RequiredLinkedAccountId,
                 cursors, "drives:created_at", common, byModified: false, descending: false,
                 CommonModelRows.Drive(remoteData: false), (w, r) => CommonModelJson.WriteDrive(w, r, remoteData: false), ct);
         }

@@ -24,7 +24,7 @@ internal static class FilesEndpoints
     }
 
     internal static async Task<JsonPageResult<FileDto>> ListAsync(
-        HttpRequest request, TenantContext tenant, TributaryDbContext db, CursorCodec cursors, CancellationToken ct)
+        HttpRequest request, TenantContext tenant, TributaryDbContext db, SqliteRenderedPages sqlitePages, CursorCodec cursors, CancellationToken ct)
     {
         var query = QueryReader.From(request);
         var common = CommonModelQuery.Read(query, Expandable);
@@ -65,7 +65,7 @@ internal static class FilesEndpoints
 
         if (RenderedPages.Serve(common))
         {
-            return await RenderedPages.ListAsync<StoredFile, FileRow, FileDto>(db, filters, tenant.RequiredLinkedAccountId,
+            return await RenderedPages.ListAsync<StoredFile, FileRow, FileDto>(db, sqlitePages, filters, tenant.RequiredLinkedAccountId,
                 cursors, $"files:{order.Name}", common, order.ByModified, order.Descending,
                 CommonModelRows.File(remoteData: false), (w, f) => CommonModelJson.WriteFile(w, f, remoteData: false), ct);
         }

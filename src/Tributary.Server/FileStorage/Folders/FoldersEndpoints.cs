@@ -28,7 +28,7 @@ internal static class FoldersEndpoints
     }
 
     internal static async Task<JsonPageResult<FolderDto>> ListAsync(
-        HttpRequest request, TenantContext tenant, TributaryDbContext db, CursorCodec cursors, CancellationToken ct)
+        HttpRequest request, TenantContext tenant, TributaryDbContext db, SqliteRenderedPages sqlitePages, CursorCodec cursors, CancellationToken ct)
     {
         var query = QueryReader.From(request);
         var common = CommonModelQuery.Read(query, Expandable);
@@ -53,7 +53,7 @@ internal static class FoldersEndpoints
 
         if (RenderedPages.Serve(common))
         {
-            return await RenderedPages.ListAsync<StoredFolder, FolderRow, FolderDto>(db, filters, tenant.RequiredLinkedAccountId,
+            return await RenderedPages.ListAsync<StoredFolder, FolderRow, FolderDto>(db, sqlitePages, filters, tenant.RequiredLinkedAccountId,
                 cursors, "folders:created_at", common, byModified: false, descending: false,
                 CommonModelRows.Folder(remoteData: false), (w, f) => CommonModelJson.WriteFolder(w, f, remoteData: false), ct);
         }

@@ -23,7 +23,7 @@ internal static class GroupsEndpoints
     }
 
     internal static async Task<JsonPageResult<GroupDto>> ListAsync(
-        HttpRequest request, TenantContext tenant, TributaryDbContext db, CursorCodec cursors, CancellationToken ct)
+        HttpRequest request, TenantContext tenant, TributaryDbContext db, SqliteRenderedPages sqlitePages, CursorCodec cursors, CancellationToken ct)
     {
         var query = QueryReader.From(request);
         var common = CommonModelQuery.Read(query, Expandable);
@@ -32,7 +32,7 @@ internal static class GroupsEndpoints
         var filters = common.Filters(tenant, StoreMapper.GroupModel);
         if (RenderedPages.Serve(common))
         {
-            return await RenderedPages.ListAsync<StoredGroup, GroupRow, GroupDto>(db, filters, tenant.RequiredLinkedAccountId,
+            return await RenderedPages.ListAsync<StoredGroup, GroupRow, GroupDto>(db, sqlitePages, filters, tenant.RequiredLinkedAccountId,
                 cursors, "groups:created_at", common, byModified: false, descending: false,
                 CommonModelRows.Group(remoteData: false), (w, r) => CommonModelJson.WriteGroup(w, r, remoteData: false), ct);
         }

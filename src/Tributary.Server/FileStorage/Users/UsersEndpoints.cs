@@ -24,7 +24,7 @@ internal static class UsersEndpoints
     }
 
     internal static async Task<JsonPageResult<UserDto>> ListAsync(
-        HttpRequest request, TenantContext tenant, TributaryDbContext db, CursorCodec cursors, CancellationToken ct)
+        HttpRequest request, TenantContext tenant, TributaryDbContext db, SqliteRenderedPages sqlitePages, CursorCodec cursors, CancellationToken ct)
     {
         var query = QueryReader.From(request);
         var common = CommonModelQuery.Read(query, Expandable);
@@ -44,7 +44,7 @@ internal static class UsersEndpoints
         }
         if (RenderedPages.Serve(common))
         {
-            return await RenderedPages.ListAsync<StoredUser, UserRow, UserDto>(db, filters, tenant.RequiredLinkedAccountId,
+            return await RenderedPages.ListAsync<StoredUser, UserRow, UserDto>(db, sqlitePages, filters, tenant.RequiredLinkedAccountId,
                 cursors, "users:created_at", common, byModified: false, descending: false,
                 CommonModelRows.User(remoteData: false), (w, r) => CommonModelJson.WriteUser(w, r, remoteData: false), ct);
         }
