@@ -34,6 +34,8 @@ internal sealed class SqliteRenderedPages(EffectiveSettings settings) : IDisposa
     private static readonly ConcurrentDictionary<(Type, string), string> Columns = new();
 
     private readonly ConcurrentBag<PageConnection> idle = [];
+    // ConcurrentBag.Count locks every thread's bag; this is the count kept alongside.
+    private int idleCount;
     private int disposed;
 
     /// <summary>One page, read synchronously: SQLite runs in-process and a page is a few dozen microseconds of work.</summary>
@@ -48,7 +50,16 @@ internal sealed class SqliteRenderedPages(EffectiveSettings settings) : IDisposa
 
         var rows = new RenderedRowBuffer(pageSize);
         var keys = new PageKeys(pageSize);
-        var connection = idle.TryTake(out var ready) ? ready : new PageConnection(settings.ConnectionString);
+        PageConnection connection;
+        if (idle.TryTake(out var ready))
+        {
+            Interlocked.Decrement(ref idleCount);
+            connection = ready;
+        }
+        else
+        {
+            connection = new PageConnection(settings.ConnectionString);
+        }
         var reusable = false;
         try
         {
@@ -104,12 +115,16 @@ internal sealed class SqliteRenderedPages(EffectiveSettings settings) : IDisposa
         }
         finally
         {
-            if (reusable && Volatile.Read(ref disposed) == 0 && idle.Count < IdleConnections)
+            if (reusable && Volatile.Read(ref disposed) == 0 && Interlocked.Increment(ref idleCount) <= IdleConnections)
             {
                 idle.Add(connection);
             }
             else
             {
+                if (reusable && Volatile.Read(ref disposed) == 0)
+                {
+                    Interlocked.Decrement(ref idleCount);
+                }
                 connection.Dispose();
             }
         }
