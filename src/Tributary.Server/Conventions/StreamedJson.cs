@@ -9,7 +9,8 @@ namespace Tributary.Server.Conventions;
 /// <summary>
 /// Merge's list envelope <c>{next, previous, results}</c>, written row by row with a
 /// <see cref="Utf8JsonWriter"/> straight into the response pipe: no DTO graph and no whole-page buffer
-/// (a 100-row page is about 100 KB, which would otherwise land on the large object heap).
+/// (a 100-row page is about 100 KB, which would otherwise land on the large object heap). Pages of
+/// stored renderings (<see cref="Rendered"/>) are already in one pooled buffer and go out whole.
 /// <typeparamref name="TDto"/> only documents the shape in OpenAPI, as <c>Ok&lt;Paginated&lt;TDto&gt;&gt;</c> did.
 /// </summary>
 internal sealed class JsonPageResult<TDto>(string? next, string? previous, int count, Action<Utf8JsonWriter, int> writeRow)

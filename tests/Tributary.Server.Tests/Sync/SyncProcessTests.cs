@@ -41,7 +41,9 @@ public sealed class SyncProcessTests
             var server = await ServerProcess.StartAsync($"run {kill}", env);
             try
             {
-                var pages = random.Next(1, 5);
+                // At least two pages: with two pages per transaction a run killed after one page
+                // commits nothing, and too many such runs left fewer than ten distinct checkpoints.
+                var pages = random.Next(2, 6);
                 await WaitUntilAsync(async () => provider.FeedRequests.Count >= before + pages || (await linked.StateAsync())?.Status == SyncStatusValue.Done,
                     TimeSpan.FromSeconds(90), () => $"run {kill}: no progress.{Environment.NewLine}{history}{server.Output}");
                 await Task.Delay(random.Next(0, 60), Ct);
